@@ -1,0 +1,80 @@
+"""Configuration: Config (development), TestConfig, ProductionConfig; everything from env vars."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Development defaults; every value may be overridden by an environment variable."""
+
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # None means "SQLite file in the Flask instance folder" (filled in by create_app).
+    SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    UPLOAD_DIR: str | None = os.environ.get("UPLOAD_DIR")
+    MAX_UPLOAD_MB: int = int(os.environ.get("MAX_UPLOAD_MB", "20"))
+    BABEL_DEFAULT_LOCALE: str = os.environ.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")
+    BABEL_DEFAULT_TIMEZONE: str = os.environ.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    LANGUAGES: tuple[str, ...] = ("zh_Hans_CN", "en")
+    BPMN_DIR: str = os.environ.get("BPMN_DIR", str(PROJECT_ROOT / "bpmn"))
+    MIGRATIONS_DIR: str = str(PROJECT_ROOT / "migrations")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "8")))
+    WTF_CSRF_TIME_LIMIT: int | None = None  # valid for the session's lifetime
+
+    # Account lock after repeated failures (issue #2).
+    LOGIN_MAX_FAILURES: int = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCK_MINUTES: int = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+
+    RATELIMIT_ENABLED: bool = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI: str = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_LOGIN: str = os.environ.get("RATELIMIT_LOGIN", "20 per minute")
+
+
+class TestConfig(Config):
+    """Tests: a throw-away database (DATABASE_URL if set, else in-memory SQLite), CSRF on."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
+    RATELIMIT_ENABLED = False
+    SESSION_COOKIE_SECURE = False
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast, for tests only
+
+
+class ProductionConfig(Config):
+    """Production: a real SECRET_KEY is mandatory and cookies are Secure."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    def __init__(self) -> None:
+        # Read at instantiation so a deployment can set the variable after import.
+        self.SECRET_KEY = os.environ.get("SECRET_KEY")
+        if not self.SECRET_KEY or len(self.SECRET_KEY) < 16:
+            raise RuntimeError(
+                "SECRET_KEY is not set (or shorter than 16 characters): production refuses to start. "
+                "Set SECRET_KEY to a long random value, e.g. `python -c 'import secrets; "
+                "print(secrets.token_hex(32))'`."
+            )
+
+
+CONFIGS = {"development": Config, "testing": TestConfig, "production": ProductionConfig}

@@ -1,0 +1,64 @@
+"""Workflow persistence: deployed diagram versions, process instances, the human-task inbox."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import TimestampMixin, db, utcnow
+
+
+class ProcessVersion(TimestampMixin, db.Model):
+    """One deployment of bpmn/: numbered, hashed, with the serialized specs it runs."""
+
+    __tablename__ = "process_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    spec_json: Mapped[str] = mapped_column(Text, comment="serialized SpiffWorkflow specs of this version")
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class ProcessInstance(TimestampMixin, db.Model):
+    """An event's running process; `version` is the optimistic lock counter."""
+
+    __tablename__ = "process_instance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), unique=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    state_json: Mapped[str] = mapped_column(Text, comment="serialized workflow state (without specs)")
+    status: Mapped[str] = mapped_column(String(20), default="running", comment="running|completed|needs_attention")
+    error: Mapped[str | None] = mapped_column(Text, comment="failed automatic step, when needs_attention")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    process_version: Mapped[ProcessVersion] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HumanTask(TimestampMixin, db.Model):
+    """Inbox row for a ready or completed user task, denormalized from the workflow."""
+
+    __tablename__ = "human_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    spiff_task_id: Mapped[str] = mapped_column(String(36), unique=True, comment="SpiffWorkflow task UUID")
+    name: Mapped[str] = mapped_column(String(60), comment="BPMN user-task id, e.g. review_plan_eeb")
+    title: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str] = mapped_column(String(30))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    verifier_body_id: Mapped[int | None] = mapped_column(ForeignKey("verifier_body.id"), index=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True, comment="open|completed|cancelled")
+    draft: Mapped[dict | None] = mapped_column(JSON, comment="unfinished form data saved as draft")
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

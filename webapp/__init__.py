@@ -1,0 +1,69 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, Config
+
+
+def create_app(config_object: object | str | None = None) -> Flask:
+    """Create the app: config → extensions → blueprints → error handlers → CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    _configure(app, config_object)
+
+    from models import User, db
+    from webapp.extensions import babel, csrf, limiter, login_manager, migrate, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+    from webapp import admin, api, audit, auth, main
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the API authenticates with bearer tokens only, never cookies
+
+    from webapp import errors, security, templating
+
+    errors.register(app)
+    security.register(app)
+    templating.register(app)
+
+    from webapp import cli
+
+    cli.register(app)
+    return app
+
+
+def _configure(app: Flask, config_object: object | str | None) -> None:
+    name = config_object if isinstance(config_object, str) else None
+    if config_object is None or name is not None:
+        name = name or os.environ.get("TANZHONG_ENV", "development")
+        config_object = CONFIGS[name]
+    if isinstance(config_object, type):
+        config_object = config_object()
+    app.config.from_object(config_object)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config.get("MAX_UPLOAD_MB", 20)) * 1024 * 1024
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "tanzhong.sqlite")
+    if not app.config.get("UPLOAD_DIR"):
+        app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+    app.config.setdefault("BPMN_DIR", Config.BPMN_DIR)

@@ -1,0 +1,3 @@
+from webapp.admin.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,96 @@
+"""Token issue and revocation, and the `api_login_required` decorator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import current_app, g, request
+
+from models import Role, User, db
+from processes import accounts
+from webapp.api import bp
+from webapp.errors import json_error
+from webapp.extensions import limiter
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def api_login_required(*roles: Role) -> Callable:
+    """Authenticate by bearer token (401 otherwise); with roles, also authorize (403)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            raw = _bearer()
+            user = accounts.user_for_token(raw) if raw else None
+            if user is None:
+                return json_error(401, "unauthorized", "A valid bearer token is required.")
+            if roles and user.role not in roles:
+                return json_error(403, "forbidden", "Your role may not use this endpoint.")
+            g.api_user = user
+            g.api_token = raw
+            db.session.commit()  # last_used_at
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = roles or tuple(Role)  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def api_user() -> User:
+    return g.api_user
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+@bp.post("/tokens")
+@limiter.limit(_login_limit)
+def create_token():  # noqa: ANN201
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return json_error(422, "invalid", "Send a JSON object with username and password.",
+                          {"username": ["Required."], "password": ["Required."]})
+    fields = {name: ["Required."] for name in ("username", "password") if not isinstance(body.get(name), str)
+              or not body.get(name)}
+    if fields:
+        return json_error(422, "invalid", "Missing credentials.", fields)
+    try:
+        user = accounts.authenticate(
+            body["username"],
+            body["password"],
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+        )
+    except accounts.LoginFailed:
+        db.session.commit()
+        return json_error(401, "unauthorized", "Wrong username or password, or the account is locked.")
+    label = body.get("label") if isinstance(body.get("label"), str) else None
+    token, raw = accounts.issue_token(user, label)
+    db.session.commit()
+    return {"token": raw, "id": token.id}, 201
+
+
+@bp.delete("/tokens/current")
+@api_login_required()
+def revoke_current_token():  # noqa: ANN201
+    accounts.revoke_token(api_user(), raw=g.api_token)
+    db.session.commit()
+    return "", 204
+
+
+@bp.delete("/tokens/<int:token_id>")
+@api_login_required()
+def revoke_token(token_id: int):  # noqa: ANN201
+    if accounts.revoke_token(api_user(), token_id=token_id) is None:
+        return json_error(404, "not_found", "No such token of yours.")
+    db.session.commit()
+    return "", 204

@@ -1,0 +1,3 @@
+from webapp.auth.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,48 @@
+"""Start page, the organizer's events, the language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from models import Event, Role, db
+from webapp.authz import roles_required
+from webapp.extensions import SUPPORTED_LOCALES
+from webapp.navigation import safe_next
+
+bp = Blueprint("main", __name__, template_folder="templates")
+
+
+@bp.route("/")
+def index():  # noqa: ANN201
+    if not current_user.is_authenticated:
+        return render_template("main/welcome.html")
+    if current_user.role == Role.ORGANIZER:
+        return redirect(url_for("main.my_events"))
+    if current_user.role == Role.ADMIN:
+        return redirect(url_for("admin.users"))
+    if current_user.role == Role.AUDITOR:
+        return redirect(url_for("audit.trail"))
+    return render_template("main/welcome.html")
+
+
+@bp.route("/events/mine")
+@roles_required(Role.ORGANIZER)
+def my_events():  # noqa: ANN201
+    events = db.session.execute(
+        db.select(Event)
+        .where(Event.organization_id == current_user.organization_id)
+        .order_by(Event.starts_on.desc())
+    ).scalars().all()
+    return render_template("main/my_events.html", events=events)
+
+
+@bp.route("/language/<code>")
+def set_language(code: str):  # noqa: ANN201
+    """Switch the UI language (Chinese default, English on request) and go back."""
+    if code in SUPPORTED_LOCALES:
+        session["lang"] = code
+        if current_user.is_authenticated and current_user.locale != code:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(safe_next(request.args.get("next"), url_for("main.index")))
