@@ -5,6 +5,7 @@ from models.db import db
 from models.event import Event
 from models.org import ApiToken, Department, Organization, Role, User, VerifierBody
 from models.workflow import HumanTask, ProcessInstance, ProcessVersion
+from models.uploads import Upload
 
 __all__ = [
     "db",
@@ -17,6 +18,7 @@ __all__ = [
     "ProcessInstance",
     "ProcessVersion",
     "Role",
+    "Upload",
     "User",
     "VerifierBody",
 ]

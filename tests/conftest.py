@@ -114,3 +114,34 @@ def api_token(client: FlaskClient):  # noqa: ANN201
         return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
     return _token
+
+
+@pytest.fixture()
+def make_event(demo):  # noqa: ANN001,ANN201
+    """Return a function creating a bare Event row (no process) for domain-service tests."""
+    from datetime import date, timedelta
+
+    from models import Event, Organization, User
+    from models.event import EventKind, Sector, Tier
+    from models.org import OrganizerType
+
+    def _make(participants: int = 600, *, organization: str = "济宁会展服务有限公司", days_from_now: int = 30,
+              length_days: int = 2, sector: Sector = Sector.COMMERCE, county: str = "任城区", **extra):  # noqa: ANN003
+        org = db.session.execute(db.select(Organization).filter_by(name=organization)).scalar_one()
+        creator = db.session.execute(db.select(User).filter_by(organization_id=org.id)).scalars().first()
+        starts = date.today() + timedelta(days=days_from_now)
+        tier = Tier.THIRD_PARTY if participants >= 500 else (
+            Tier.SELF_COMMITMENT if participants >= 200 else Tier.OUT_OF_SCOPE)
+        values = dict(
+            name="测试展览会", kind=EventKind.EXHIBITION, sector=sector, organizers=[org.name],
+            organizer_type=OrganizerType.ENTERPRISE, participants=participants, starts_on=starts,
+            ends_on=starts + timedelta(days=length_days - 1), venue="济宁国际会展中心", county=county,
+            fiscal_funding_requested=False, tier=tier, organization_id=org.id, created_by_id=creator.id,
+        )
+        values.update(extra)
+        event = Event(**values)
+        db.session.add(event)
+        db.session.flush()
+        return event
+
+    return _make

@@ -1,0 +1,72 @@
+"""Safe uploads: size limit, content sniffing (PDF and images only), random names outside static/."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+
+from models import Event, User, db
+from models.uploads import Upload
+from processes import audit
+from processes.errors import Invalid
+
+# magic bytes → (content type, allowed file name extensions)
+SIGNATURES: list[tuple[bytes, str, tuple[str, ...]]] = [
+    (b"%PDF-", "application/pdf", (".pdf",)),
+    (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
+    (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),
+]
+
+
+def sniff(content: bytes, filename: str) -> str:
+    """Return the content type if the bytes are a PDF/PNG/JPEG matching the extension.
+
+    :raises Invalid: other types, or content that does not match the file's extension.
+    """
+    suffix = Path(filename).suffix.lower()
+    for magic, content_type, suffixes in SIGNATURES:
+        if content.startswith(magic):
+            if suffix not in suffixes:
+                raise Invalid(_l("The file's content does not match its extension."),
+                              {"file": [_l("The content is %(type)s but the name ends in %(ext)s.",
+                                           type=content_type, ext=suffix or "—")]})
+            return content_type
+    raise Invalid(_l("Only PDF, PNG or JPEG files are accepted."),
+                  {"file": [_l("Only PDF, PNG or JPEG files are accepted.")]})
+
+
+def store(content: bytes, filename: str, uploader: User, upload_dir: str, *, max_bytes: int,
+          event: Event | None = None) -> Upload:
+    """Check and save the file; return its row (the caller commits).
+
+    :raises Invalid: empty, too large, or not an accepted type.
+    """
+    if not content:
+        raise Invalid(_l("The file is empty."), {"file": [_l("The file is empty.")]})
+    if len(content) > max_bytes:
+        raise Invalid(_l("The file is too large."), {"file": [_l("At most %(mb)d MB.", mb=max_bytes // 2**20)]})
+    content_type = sniff(content, filename)
+    stored_name = secrets.token_hex(16)
+    directory = Path(upload_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / stored_name).write_bytes(content)
+    upload = Upload(
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        filename=Path(filename).name[:255] or "file",
+        content_type=content_type,
+        stored_name=stored_name,
+        uploaded_by_id=uploader.id,
+        event_id=event.id if event else None,
+    )
+    db.session.add(upload)
+    db.session.flush()
+    audit.record(uploader, "upload.stored", event=event, data={"upload_id": upload.id, "sha256": upload.sha256})
+    return upload
+
+
+def path_of(upload: Upload, upload_dir: str) -> Path:
+    return Path(upload_dir) / upload.stored_name
