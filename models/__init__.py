@@ -1,18 +1,31 @@
 """Tables only: one module per aggregate. Import every module so metadata is complete."""
 
+from models.accounting import ActivityLine, BoundaryCategory, EmissionFactor, FactorSet, ReductionMeasure
 from models.audit import AuditEntry
+from models.confirmation import Commitment, Evaluation
 from models.db import db
-from models.event import Event
+from models.event import Event, EventDeadline
 from models.org import ApiToken, Department, Organization, Role, User, VerifierBody
-from models.workflow import HumanTask, ProcessInstance, ProcessVersion
+from models.tasks import Comment, Decision
 from models.uploads import Upload
+from models.workflow import HumanTask, ProcessInstance, ProcessVersion
 
 __all__ = [
     "db",
+    "ActivityLine",
+    "BoundaryCategory",
+    "EmissionFactor",
+    "FactorSet",
+    "ReductionMeasure",
     "ApiToken",
     "AuditEntry",
+    "Comment",
+    "Commitment",
+    "Decision",
     "Department",
     "Event",
+    "EventDeadline",
+    "Evaluation",
     "HumanTask",
     "Organization",
     "ProcessInstance",

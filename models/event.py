@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, String
+from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import TimestampMixin, db
@@ -127,4 +127,41 @@ class Event(TimestampMixin, db.Model):
 
     organization: Mapped[Organization] = relationship()
     created_by: Mapped[User] = relationship()
+    plan_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), comment="R-PLAN-1")
+    disclosed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), comment="R-DIS-1")
+
     verifier_body: Mapped[VerifierBody | None] = relationship()
+
+
+class DeadlineKind(LabelledEnum):
+    OFFSET = "offset"  # R-TIME-1
+    SINK_APPLICATION = "sink_application"  # R-TIME-2
+    SINK_VALIDATION = "sink_validation"  # R-TIME-2
+
+    @classmethod
+    def _titles(cls) -> dict:
+        return {
+            cls.OFFSET: _l("Offsetting completed (6 months after the event)"),
+            cls.SINK_APPLICATION: _l("Sink project application (1 year after the event)"),
+            cls.SINK_VALIDATION: _l("Sink project validation (2 years after the event)"),
+        }
+
+
+class EventDeadline(db.Model):
+    """A deadline of the plan for one event; overdue when its timer fired before it was met."""
+
+    __tablename__ = "event_deadline"
+    __table_args__ = (UniqueConstraint("event_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    kind: Mapped[DeadlineKind] = mapped_column(_enum(DeadlineKind))
+    due_on: Mapped[date] = mapped_column(Date, index=True, comment="last day on time (local date)")
+    met_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), comment="when the timer fired")
+
+    @property
+    def status(self) -> str:
+        if self.met_at is not None:
+            return "met_late" if self.overdue_at is not None else "met"
+        return "overdue" if self.overdue_at is not None else "open"

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import TimestampMixin, db, utcnow
+from models.org import Department, Organization, User, VerifierBody
 
 
 class ProcessVersion(TimestampMixin, db.Model):
@@ -19,6 +20,7 @@ class ProcessVersion(TimestampMixin, db.Model):
     number: Mapped[int] = mapped_column(Integer, unique=True)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     spec_json: Mapped[str] = mapped_column(Text, comment="serialized SpiffWorkflow specs of this version")
+    files: Mapped[dict] = mapped_column(JSON, default=dict, comment="the BPMN XML of each file, by file name")
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 
@@ -31,8 +33,13 @@ class ProcessInstance(TimestampMixin, db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), unique=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     state_json: Mapped[str] = mapped_column(Text, comment="serialized workflow state (without specs)")
-    status: Mapped[str] = mapped_column(String(20), default="running", comment="running|completed|needs_attention")
+    status: Mapped[str] = mapped_column(
+        String(20), default="running", comment="running | completed | needs_attention"
+    )
     error: Mapped[str | None] = mapped_column(Text, comment="failed automatic step, when needs_attention")
+    next_timer_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), index=True, comment="earliest waiting timer; `deadlines tick` looks here"
+    )
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
@@ -58,7 +65,25 @@ class HumanTask(TimestampMixin, db.Model):
     verifier_body_id: Mapped[int | None] = mapped_column(ForeignKey("verifier_body.id"), index=True)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True, comment="open|completed|cancelled")
+    status: Mapped[str] = mapped_column(
+        String(20), default="open", index=True, comment="open | completed | cancelled"
+    )
     draft: Mapped[dict | None] = mapped_column(JSON, comment="unfinished form data saved as draft")
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    instance: Mapped[ProcessInstance] = relationship()
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    department: Mapped[Department | None] = relationship()
+    organization: Mapped[Organization | None] = relationship()
+    verifier_body: Mapped[VerifierBody | None] = relationship()
+
+    def holder_name(self, locale: str) -> str:
+        """Who holds the task, for display: the person, else the department/organisation/body."""
+        if self.claimed_by is not None:
+            return self.claimed_by.display_name
+        if self.department is not None:
+            return self.department.name(locale)
+        if self.organization is not None:
+            return self.organization.name
+        return self.verifier_body.name if self.verifier_body is not None else self.lane

@@ -10,7 +10,7 @@ class ServiceError(Exception):
     status = 400
 
     def __init__(self, message: object, fields: dict[str, list] | None = None) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
         self.fields = fields or {}
 

@@ -31,10 +31,12 @@ def create_app(config_object: object | str | None = None) -> Flask:
     def load_user(user_id: str) -> User | None:
         return db.session.get(User, int(user_id))
 
-    from webapp import admin, api, audit, auth, main
+    from webapp import admin, api, audit, auth, events, main, tasks
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
+    app.register_blueprint(events.bp)
+    app.register_blueprint(tasks.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(api.bp)
@@ -46,9 +48,10 @@ def create_app(config_object: object | str | None = None) -> Flask:
     security.register(app)
     templating.register(app)
 
-    from webapp import cli
+    from webapp import cli, factors_cli
 
     cli.register(app)
+    factors_cli.register(app)
     return app
 
 

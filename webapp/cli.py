@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
 from flask_migrate import upgrade
 
 from models import Department, Organization, Role, VerifierBody, db
-from processes import accounts
+from models.db import utcnow
+from processes import accounting, accounts, workflow
 from processes.demo import DEMO_PASSWORD, load_demo_data
 from processes.errors import ServiceError
 from processes.orgdata import seed_departments
@@ -20,6 +23,8 @@ def register(app: Flask) -> None:
         """Create or upgrade the database schema (Alembic migrations) and seed the departments."""
         upgrade(directory=app.config["MIGRATIONS_DIR"])
         seed_departments()
+        accounting.ensure_default_factor_set()
+        workflow.deploy()
         db.session.commit()
         click.echo("Database is at the newest schema; departments are in place.")
 
@@ -29,6 +34,32 @@ def register(app: Flask) -> None:
         created = load_demo_data()
         db.session.commit()
         click.echo(f"Demo data in place ({created} accounts created; password for all: {DEMO_PASSWORD}).")
+
+    deadlines = click.Group("deadlines", help="Deadlines of the plan (R-TIME-1, R-TIME-2).")
+    app.cli.add_command(deadlines)
+
+    @deadlines.command("tick")
+    @click.option("--now", "now_text", help="Pretend it is this ISO time (testing, catching up).")
+    def tick(now_text: str | None) -> None:
+        """Fire every due timer of every running event; idempotent, run it from cron every few minutes."""
+        now = datetime.fromisoformat(now_text) if now_text else utcnow()
+        if now.tzinfo is None:
+            raise click.BadParameter("give a time zone, e.g. 2027-06-01T00:00+08:00", param_hint="--now")
+        fired = workflow.tick(now)
+        db.session.commit()
+        for event_id, names in fired:
+            click.echo(f"event {event_id}: {', '.join(names)}")
+        click.echo(f"{len(fired)} event(s) had timers due.")
+
+    process = click.Group("process", help="Diagram versions.")
+    app.cli.add_command(process)
+
+    @process.command("deploy")
+    def deploy() -> None:
+        """Register the diagrams in bpmn/ as a new version if they changed."""
+        version = workflow.deploy()
+        db.session.commit()
+        click.echo(f"Newest diagram version: {version.number} ({version.content_hash[:12]}).")
 
     @app.cli.command("create-user")
     @click.argument("username")

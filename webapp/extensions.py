@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -23,6 +23,8 @@ SUPPORTED_LOCALES = ("zh_Hans_CN", "en")
 
 def select_locale() -> str:
     """Explicit choice (?lang=, the session's switch, the user's profile), else Chinese."""
+    if not has_request_context():
+        return "zh_Hans_CN"  # CLI and background jobs
     wanted = request.args.get("lang") or session.get("lang")
     if not wanted and current_user and getattr(current_user, "is_authenticated", False):
         wanted = current_user.locale

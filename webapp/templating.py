@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask
 from flask_babel import get_locale
@@ -24,6 +25,10 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("main.my_events", _l("My events"), "calendar-event", (Role.ORGANIZER,)),
+    NavItem("tasks.inbox", _l("My tasks"), "inbox",
+            (Role.ORGANIZER, Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.VERIFIER)),
+    NavItem("events.index", _l("Events"), "calendar3",
+            (Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.VERIFIER, Role.AUDITOR, Role.ADMIN)),
     NavItem("admin.users", _l("Users"), "people", (Role.ADMIN,)),
     NavItem("audit.trail", _l("Audit trail"), "shield-check", (Role.AUDITOR, Role.ADMIN)),
 ]
@@ -39,7 +44,14 @@ def register(app: Flask) -> None:
     @app.context_processor
     def inject() -> dict:
         locale = str(get_locale() or "zh_Hans_CN")
+        from models.accounting import EmissionCategory
+        from processes.dates import LOCAL_TZ
+        from webapp.tasks.titles import TASK_TITLES
+
         return {
+            "today": datetime.now(LOCAL_TZ).date(),
+            "task_titles": TASK_TITLES,
+            "category_titles": {c.value: c.title for c in EmissionCategory},
             "nav_items": nav_items,
             "current_locale": locale,
             "is_english": locale.startswith("en"),

@@ -52,3 +52,15 @@ def test_revoking_someone_elses_token_id_is_404(client, demo, api_token):
 def test_openapi_document_is_served(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.1") and "/tokens" in spec["paths"]
+
+
+def test_openapi_lists_every_api_route(client, app):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    documented = {(path, method) for path, ops in spec["paths"].items() for method in ops}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi_json":
+            path = rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace(">", "}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert (path, method.lower()) in documented, (path, method)
+    assert "organizers" in spec["paths"]["/events"]["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "properties"]

@@ -1,6 +1,12 @@
-"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json."""
+"""The OpenAPI 3.1 description of /api/v1, generated from the routes themselves (so a new route is
+never undocumented) plus the request schemas of the shared WTForms forms."""
 
 from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import current_app
 
 from webapp.api import bp
 
@@ -13,77 +19,97 @@ ERROR = {
         "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
     },
 }
-
-
-def _err(description: str) -> dict:
-    schema = {"$ref": "#/components/schemas/Error"}
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-SPEC: dict = {
-    "openapi": "3.1.0",
-    "info": {
-        "title": "Tanzhong API",
-        "version": "1",
-        "description": "Carbon neutrality of large events in Jining (济环字〔2023〕40号). "
-        "Quantities of CO2e are decimal strings in tonnes; dates ISO 8601.",
-    },
-    "servers": [{"url": "/api/v1"}],
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {"Error": ERROR},
-    },
-    "security": [{"bearer": []}],
-    "paths": {
-        "/tokens": {
-            "post": {
-                "summary": "Exchange username and password for a bearer token",
-                "security": [],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["username", "password"],
-                                "properties": {
-                                    "username": {"type": "string"},
-                                    "password": {"type": "string"},
-                                    "label": {"type": "string"},
-                                },
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "201": {"description": "The token (shown once)"},
-                    "401": _err("Wrong credentials or locked account"),
-                    "422": _err("Missing fields"),
-                },
-            }
-        },
-        "/tokens/current": {
-            "delete": {"summary": "Revoke the token used for this call",
-                       "responses": {"204": {"description": "Revoked"}, "401": _err("Not signed in")}}
-        },
-        "/tokens/{token_id}": {
-            "delete": {
-                "summary": "Revoke one of your tokens",
-                "parameters": [{"name": "token_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-                "responses": {"204": {"description": "Revoked"}, "401": _err("Not signed in"),
-                              "404": _err("Not your token")},
-            }
-        },
-        "/me": {"get": {"summary": "The caller's account", "responses": {"200": {"description": "Account"},
-                                                                          "401": _err("Not signed in")}}},
-        "/verifier-bodies": {
-            "get": {"summary": "Accredited third-party bodies (R-TIER-1)",
-                    "responses": {"200": {"description": "List"}, "401": _err("Not signed in")}}
-        },
-    },
+PUBLIC = {"api.create_token", "api.openapi_json", "api.emission_factors"}
+TOKEN_BODY = {
+    "type": "object",
+    "required": ["username", "password"],
+    "properties": {"username": {"type": "string"}, "password": {"type": "string"}, "label": {"type": "string"}},
 }
+STATUS_TEXT = {
+    "401": "Not signed in (missing, wrong or revoked token)",
+    "403": "Your role may not do this",
+    "404": "Unknown, or not visible to you",
+    "409": "Conflict: already done, changed concurrently, or units already cancelled",
+    "413": "Upload too large",
+    "422": "Invalid input: `fields` says which field and why",
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _request_bodies() -> dict[str, dict[str, Any]]:
+    from webapp.events.forms import EventForm
+    from webapp.formjson import schema
+
+    event = schema(EventForm(formdata=None, meta={"csrf": False}))
+    event["properties"]["organizers"] = {"type": "array", "items": {"type": "string"}, "minItems": 1}
+    event["properties"]["participants"] = {"type": "integer", "minimum": 1}
+    return {
+        "api.create_token": TOKEN_BODY,
+        "api.create_event": event,
+        "api.complete_task": {"type": "object", "description": "The task's form fields: see `form` of "
+                              "GET /tasks/{id} (a JSON Schema per task)."},
+    }
+
+
+def build_spec() -> dict[str, Any]:
+    """Describe every /api/v1 rule of the running app."""
+    bodies = _request_bodies()
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in current_app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api.") or rule.endpoint == "api.openapi_json":
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        view = current_app.view_functions[rule.endpoint]
+        doc = (view.__doc__ or rule.endpoint.split(".", 1)[1].replace("_", " ")).strip().splitlines()[0]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            operation: dict[str, Any] = {
+                "operationId": rule.endpoint.split(".", 1)[1] + ("" if method == "GET" else f"_{method.lower()}"),
+                "summary": doc,
+                "responses": {"200" if method != "POST" or rule.endpoint not in (
+                    "api.create_token", "api.create_event", "api.create_upload") else "201": {"description": "OK"}},
+            }
+            if rule.endpoint in PUBLIC:
+                operation["security"] = []
+            else:
+                operation["responses"].update({"401": _error(STATUS_TEXT["401"]), "403": _error(STATUS_TEXT["403"])})
+            if rule.arguments:
+                operation["parameters"] = [{"name": arg, "in": "path", "required": True, "schema": {"type": "integer"}}
+                                           for arg in sorted(rule.arguments)]
+                operation["responses"]["404"] = _error(STATUS_TEXT["404"])
+            if rule.endpoint in bodies:
+                operation["requestBody"] = {"required": True,
+                                            "content": {"application/json": {"schema": bodies[rule.endpoint]}}}
+                operation["responses"]["422"] = _error(STATUS_TEXT["422"])
+            if rule.endpoint == "api.create_upload":
+                operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}, "event_id": {"type": "integer"}}}}}}
+                operation["responses"].update({"413": _error(STATUS_TEXT["413"]), "422": _error(STATUS_TEXT["422"])})
+            if rule.endpoint in ("api.complete_task", "api.claim_task", "api.unclaim_task"):
+                operation["responses"]["409"] = _error(STATUS_TEXT["409"])
+            paths.setdefault(path, {})[method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Tanzhong API",
+            "version": "1",
+            "description": "Carbon neutrality of large events in Jining (济环字〔2023〕40号). Quantities of CO2e "
+                           "are decimal strings in tonnes; dates ISO 8601. Authenticate with POST /tokens, then "
+                           "`Authorization: Bearer <token>`.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": {"Error": ERROR}},
+        "security": [{"bearer": []}],
+        "paths": dict(sorted(paths.items())),
+    }
 
 
 @bp.get("/openapi.json")
 def openapi_json():  # noqa: ANN201
-    return SPEC
+    """This document."""
+    return build_spec()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from models import VerifierBody, db
+from flask import request
+
+from models import Role, VerifierBody, db
+from processes import accounting, offsets, sinks
 from webapp.api import bp
 from webapp.api.auth import api_login_required, api_user
+from webapp.errors import json_error
 
 
 @bp.get("/me")
@@ -36,3 +40,32 @@ def verifier_bodies():  # noqa: ANN201
             for b in bodies
         ]
     }
+
+
+@bp.get("/emission-factors")
+def emission_factors():  # noqa: ANN201
+    """The factor set in force, for anyone (no login): every value with its source (R-ACC-1)."""
+    factor_set = accounting.current_factor_set()
+    db.session.commit()  # the default set may have been loaded just now
+    return {"factor_set": factor_set.number,
+            "items": [accounting.factor_json(f) for f in accounting.factors(factor_set)]}
+
+
+@bp.get("/ledger/cancellations")
+@api_login_required(Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.AUDITOR, Role.ADMIN)
+def ledger():  # noqa: ANN201
+    """Every cancellation (R-CAN-2): registry, instrument, serial range, quantity, event, date, evidence."""
+    return {"items": offsets.ledger_rows(request.args)}
+
+
+@bp.get("/sink-projects")
+@api_login_required(Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.AUDITOR, Role.ADMIN, Role.ORGANIZER)
+def sink_projects():  # noqa: ANN201
+    """New sink projects with deadlines (R-TIME-2): Natural Resources and auditors see all, organizers theirs."""
+    user = api_user()
+    filters = dict(request.args)
+    if user.role == Role.ORGANIZER:
+        filters["organization_id"] = user.organization_id
+    elif user.is_department and not sinks.is_natural_resources(user):
+        return json_error(403, "forbidden", "Sink projects are supervised by Natural Resources.")
+    return {"items": sinks.sink_rows(filters)}

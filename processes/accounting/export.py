@@ -1,0 +1,117 @@
+"""The account as CSV and XLSX: every line with its factor and source, the per-category
+subtotals and the total (issue 5, "Export")."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import and_, select
+
+from models import Event, db
+from models.accounting import AccountStage, ActivityLine, EmissionFactor, FactorSet
+from processes.accounting.calculator import plain, round_tonnes
+from processes.accounting.summary import boundary_json, measures_json, stage_lines, stage_totals
+
+COLUMNS = ("stage", "line", "category", "factor_key", "factor_name_zh", "factor_name_en", "factor_set",
+           "quantity", "unit", "distance_km", "people", "kgco2e_per_unit", "gases", "source", "year", "status",
+           "assumption", "note", "evidence_upload_id", "tco2e")
+
+
+def _stage(event: Event, stage: AccountStage | str | None) -> AccountStage:
+    """Return the stage asked for; by default the actual account if saved, else the estimate."""
+    if stage is not None:
+        return AccountStage(stage)
+    return AccountStage.ACTUAL if stage_lines(event, AccountStage.ACTUAL) else AccountStage.ESTIMATE
+
+
+def account_rows(event: Event, stage: AccountStage | str | None = None) -> list[dict[str, Any]]:
+    """Return one row per line (numbered from 1): the activity, the factor used, its source and the t CO2e."""
+    stage = _stage(event, stage)
+    rows = db.session.execute(
+        select(ActivityLine, EmissionFactor, FactorSet.number)
+        .join(FactorSet, FactorSet.id == ActivityLine.factor_set_id)
+        .outerjoin(EmissionFactor, and_(EmissionFactor.set_id == ActivityLine.factor_set_id,
+                                        EmissionFactor.key == ActivityLine.factor_key))
+        .where(ActivityLine.event_id == event.id, ActivityLine.stage == stage)
+        .order_by(ActivityLine.position)
+    ).all()
+    return [{
+        "stage": stage.value, "line": line.position + 1, "category": line.category.value,
+        "factor_key": line.factor_key, "factor_name_zh": factor.name_zh if factor else None,
+        "factor_name_en": factor.name_en if factor else None, "factor_set": number,
+        "quantity": line.quantity, "unit": line.unit, "distance_km": line.distance_km, "people": line.people,
+        "kgco2e_per_unit": line.kgco2e_per_unit, "gases": factor.gases if factor else None,
+        "source": factor.source if factor else None, "year": factor.year if factor else None,
+        "status": factor.status.value if factor else None, "assumption": line.assumption, "note": line.note,
+        "evidence_upload_id": line.evidence_upload_id, "tco2e": line.tco2e,
+    } for line, factor, number in rows]
+
+
+def _total_rows(event: Event, stage: AccountStage) -> list[dict[str, Any]]:
+    """Return the subtotal row of each category and the total row (each rounded once)."""
+    totals = stage_totals(stage_lines(event, stage))
+    if totals is None:
+        return []
+    by_category, total = totals
+    rows = [{"stage": stage.value, "line": "subtotal", "category": c.value, "tco2e": v}
+            for c, v in by_category.items()]
+    return rows + [{"stage": stage.value, "line": "total", "tco2e": total}]
+
+
+def _cell(column: str, value: Any) -> Any:
+    if not isinstance(value, Decimal):
+        return value
+    return str(round_tonnes(value)) if column == "tco2e" else plain(value)
+
+
+def export_csv(event: Event, stage: AccountStage | str | None = None) -> str:
+    """Return the account as CSV text (encode as UTF-8 with BOM for spreadsheet programs)."""
+    stage = _stage(event, stage)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in account_rows(event, stage) + _total_rows(event, stage):
+        writer.writerow({k: _cell(k, v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
+    sheet = workbook.create_sheet(title)
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+
+
+def export_xlsx(event: Event, stage: AccountStage | str | None = None) -> bytes:
+    """Return the account as an XLSX workbook: account lines and totals, boundary, reductions."""
+    stage = _stage(event, stage)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    lines = account_rows(event, stage) + _total_rows(event, stage)
+    _sheet(workbook, "Account", list(COLUMNS), [[row.get(c) for c in COLUMNS] for row in lines])
+    tonnes_column = COLUMNS.index("tco2e") + 1
+    for (cell,) in workbook["Account"].iter_rows(min_row=2, min_col=tonnes_column, max_col=tonnes_column):
+        cell.number_format = "0.000"
+    _sheet(workbook, "Boundary", ["category", "included", "reason"],
+           [[b["category"], b["included"], b["reason"]] for b in boundary_json(event)])
+    _sheet(workbook, "Reductions", ["kind", "description", "expected_tco2e", "achieved_tco2e", "evidence_upload_id"],
+           [[m["kind"], m["description"], _number(m["expected_tco2e"]), _number(m["achieved_tco2e"]), m["evidence"]]
+            for m in measures_json(event)])
+    _sheet(workbook, "Event", ["field", "value"],
+           [["event_id", event.id], ["name", event.name], ["starts_on", event.starts_on.isoformat()],
+            ["ends_on", event.ends_on.isoformat()], ["venue", event.venue], ["stage", stage.value]])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _number(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)

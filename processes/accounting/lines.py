@@ -1,0 +1,116 @@
+"""Shared steps of saving an estimate or an account: evidence, plausibility, storage, digest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+
+from models import Event, User, db
+from models.accounting import AccountStage, ActivityLine, BoundaryCategory, EmissionCategory, FactorSet
+from models.uploads import Upload
+from processes import audit
+from processes.accounting.calculator import AccountResult, implausibilities, plain
+from processes.errors import Invalid
+
+
+def event_days(event: Event) -> int:
+    """Return the number of event days, first and last included."""
+    return (event.ends_on - event.starts_on).days + 1
+
+
+def upload_id(value: Any, event: Event, field: str, errors: dict[str, list]) -> int | None:
+    """Return the id of an existing upload of this event (or of none yet), else note an error."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = 0
+    upload = db.session.get(Upload, number) if number > 0 else None
+    if upload is None:
+        errors.setdefault(field, []).append(_l("Unknown upload; upload the evidence first."))
+        return None
+    if upload.event_id not in (None, event.id):
+        errors.setdefault(field, []).append(_l("This upload belongs to another event."))
+        return None
+    return upload.id
+
+
+def check_line_evidence(result: AccountResult, event: Event, field: str, errors: dict[str, list]) -> dict[int, int]:
+    """Return position → upload id for lines with evidence; note unknown or foreign uploads."""
+    found: dict[int, int] = {}
+    for line in result.lines:
+        if line.evidence is not None:
+            number = upload_id(line.evidence, event, f"{field}-{line.position}-evidence", errors)
+            if number is not None:
+                found[line.position] = number
+    return found
+
+
+def check_boundary(result: AccountResult, boundary: dict[EmissionCategory, tuple[bool, str | None]], field: str,
+                   errors: dict[str, list]) -> None:
+    """Note lines whose category the boundary excludes."""
+    for line in result.lines:
+        included, _reason = boundary.get(line.category, (False, None))
+        if not included:
+            errors.setdefault(f"{field}-{line.position}-factor_key", []).append(
+                _l("This factor's category is excluded from the accounting boundary."))
+
+
+def saved_boundary(event: Event) -> dict[EmissionCategory, tuple[bool, str | None]]:
+    rows = db.session.execute(select(BoundaryCategory).filter_by(event_id=event.id)).scalars()
+    return {row.category: (row.included, row.reason) for row in rows}
+
+
+def confirm_plausibility(result: AccountResult, event: Event, actor: User | None, *, stage: AccountStage,
+                         task: str, confirmed: bool) -> None:
+    """Refuse implausible magnitudes unless confirmed; record a confirmation in the audit trail.
+
+    :raises Invalid: on field ``confirm_implausible`` when a limit is exceeded and not confirmed.
+    """
+    problems = implausibilities(result, event_days(event))
+    if not problems:
+        return
+    if not confirmed:
+        raise Invalid(_l("These figures exceed a plausibility limit: check them, or confirm that they are right."),
+                      {"confirm_implausible": [p.message for p in problems]})
+    audit.record(actor, "accounting.implausible_confirmed", event=event, task=task,
+                 reason="; ".join(p.detail for p in problems),
+                 data={"stage": stage.value, "total_tco2e": str(result.total), "limits": [p.code for p in problems]})
+
+
+def replace_lines(event: Event, stage: AccountStage, result: AccountResult, factor_set: FactorSet,
+                  evidence: dict[int, int]) -> None:
+    """Replace the event's lines of this stage, copying each factor's value as used."""
+    db.session.execute(delete(ActivityLine).where(ActivityLine.event_id == event.id, ActivityLine.stage == stage))
+    for line in result.lines:
+        db.session.add(ActivityLine(
+            event_id=event.id, stage=stage, position=line.position, category=line.category,
+            factor_key=line.factor_key, factor_set_id=factor_set.id, quantity=line.quantity, unit=line.unit,
+            distance_km=line.distance_km, people=line.people, kgco2e_per_unit=line.kgco2e_per_unit,
+            tco2e=line.tco2e, assumption=line.assumption, note=line.note,
+            evidence_upload_id=evidence.get(line.position),
+        ))
+    db.session.flush()
+
+
+def lines_json(result: AccountResult, evidence: dict[int, int]) -> list[dict[str, Any]]:
+    return [
+        {"factor_key": r.factor_key, "quantity": plain(r.quantity), "unit": r.unit,
+         "kgco2e_per_unit": plain(r.kgco2e_per_unit), "tco2e": str(r.tco2e), "assumption": r.assumption,
+         "note": r.note, "evidence": evidence.get(r.position)}
+        for r in result.lines
+    ]
+
+
+def result_json(result: AccountResult) -> dict[str, Any]:
+    return {"total_tco2e": str(result.total),
+            "by_category": {c.value: str(v) for c, v in result.by_category.items()}}
+
+
+def digest(payload: dict[str, Any]) -> str:
+    """Return the SHA-256 of the canonical JSON of the saved data (for the audit entry)."""
+    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()

@@ -1,0 +1,67 @@
+"""The workflow engine, in the project's terms: start an event's process, list and complete its user
+tasks, fire its timers on an injected clock, and store it as JSON.
+
+The implementation lives in `processes.workflow_engine`, the only package that imports
+SpiffWorkflow; nothing else in the project should. Service tasks of the diagrams call the
+callables passed as `services` ('publish_plan', 'disclose'), each as `fn(data: dict) -> None`.
+"""
+
+from processes.workflow_engine.runtime import (
+    complete_task,
+    end_event_reached,
+    failed_step,
+    history,
+    is_completed,
+    ready_user_tasks,
+    retry_failed,
+    start,
+    tick,
+    waiting_timers,
+)
+from processes.workflow_engine.specs import LANES, MAIN_PROCESS, load_specs
+from processes.workflow_engine.state import deserialize, serialize, specs_from_json
+from processes.workflow_engine.variables import DEADLINES, START_VARIABLES, TASK_OUTPUTS
+from processes.workflow_engine.views import (
+    FailedStep,
+    HistoryEntry,
+    ProcessSpecs,
+    Services,
+    SpecError,
+    StepResult,
+    TaskNotReady,
+    TimerView,
+    UserTaskView,
+    Workflow,
+)
+
+__all__ = [
+    "DEADLINES",
+    "LANES",
+    "MAIN_PROCESS",
+    "START_VARIABLES",
+    "TASK_OUTPUTS",
+    "FailedStep",
+    "HistoryEntry",
+    "ProcessSpecs",
+    "Services",
+    "SpecError",
+    "StepResult",
+    "TaskNotReady",
+    "TimerView",
+    "UserTaskView",
+    "Workflow",
+    "complete_task",
+    "deserialize",
+    "end_event_reached",
+    "failed_step",
+    "history",
+    "is_completed",
+    "load_specs",
+    "ready_user_tasks",
+    "retry_failed",
+    "serialize",
+    "specs_from_json",
+    "start",
+    "tick",
+    "waiting_timers",
+]

@@ -1,0 +1,145 @@
+"""Register events, decide who may see them, re-evaluate the tier (R-SCOPE-1, R-TIER-*)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, or_, select
+
+from models import Event, HumanTask, Role, User, db
+from models.db import utcnow
+from models.event import EventKind, Sector
+from models.org import DepartmentKind, OrganizerType
+from processes import audit, workflow
+from processes.errors import Forbidden, Invalid, NotFound
+from processes.lanes import SECTOR_DEPARTMENT
+from processes.orgdata import COUNTY_NAMES
+from processes.tiers import tier_for
+
+REGISTRATION_FIELDS = (
+    "name", "kind", "sector", "organizers", "organizer_type", "participants", "starts_on", "ends_on",
+    "venue", "county", "fiscal_funding_requested",
+)
+ALL_SEEING_DEPARTMENTS = {DepartmentKind.DRC}  # coordination: read access to everything
+
+
+def _check(data: dict[str, Any]) -> dict[str, list]:
+    errors: dict[str, list] = {}
+    if not (data.get("name") or "").strip():
+        errors["name"] = [_l("Required.")]
+    organizers = [o.strip() for o in data.get("organizers") or [] if isinstance(o, str) and o.strip()]
+    if not organizers:
+        errors["organizers"] = [_l("Name at least one organizing unit.")]
+    participants = data.get("participants")
+    if not isinstance(participants, int) or isinstance(participants, bool) or participants < 1:
+        errors["participants"] = [_l("A whole number of at least 1.")]
+    elif participants > 1_000_000:
+        errors["participants"] = [_l("More than 1,000,000 participants is not plausible for one event.")]
+    starts, ends = data.get("starts_on"), data.get("ends_on")
+    if not isinstance(starts, date):
+        errors["starts_on"] = [_l("A date is required.")]
+    if not isinstance(ends, date):
+        errors["ends_on"] = [_l("A date is required.")]
+    elif isinstance(starts, date) and ends < starts:
+        errors["ends_on"] = [_l("The event cannot end before it starts.")]
+    if data.get("county") not in COUNTY_NAMES:
+        errors["county"] = [_l("Choose the county or district of the venue.")]
+    if not (data.get("venue") or "").strip():
+        errors["venue"] = [_l("Required.")]
+    for name, enum in (("kind", EventKind), ("sector", Sector), ("organizer_type", OrganizerType)):
+        if data.get(name) not in {m.value for m in enum}:
+            errors[name] = [_l("Not one of the allowed values.")]
+    return errors
+
+
+def register_event(actor: User, data: dict[str, Any], now: datetime | None = None) -> Event:
+    """Register an event for the actor's organisation and start its process (the caller commits).
+
+    :raises Forbidden: the actor is not an organizer. :raises Invalid: field errors.
+    """
+    if actor.role != Role.ORGANIZER or actor.organization_id is None:
+        raise Forbidden(_l("Only organizers register events."))
+    errors = _check(data)
+    if errors:
+        raise Invalid(_l("Please correct the marked fields."), errors)
+    event = Event(
+        name=data["name"].strip(),
+        kind=EventKind(data["kind"]),
+        sector=Sector(data["sector"]),
+        organizers=[o.strip() for o in data["organizers"] if o.strip()],
+        organizer_type=OrganizerType(data["organizer_type"]),
+        participants=data["participants"],
+        starts_on=data["starts_on"],
+        ends_on=data["ends_on"],
+        venue=data["venue"].strip(),
+        county=data["county"],
+        fiscal_funding_requested=bool(data.get("fiscal_funding_requested")),
+        tier=tier_for(data["participants"]),
+        organization_id=actor.organization_id,
+        created_by_id=actor.id,
+    )
+    db.session.add(event)
+    db.session.flush()
+    audit.record(actor, "event.registered", event=event,
+                 data={"participants": event.participants, "tier": event.tier.value,
+                       "requirement": "R-TIER-1/R-TIER-2/R-TIER-0"})
+    workflow.start_process(event, actor, now or utcnow())
+    return event
+
+
+def visible_events_query(user: User) -> Select:
+    """Events the user may see: organizers their own; departments as their role allows; verifiers
+    those they were commissioned for; auditors and admins everything."""
+    query = select(Event)
+    if user.role in (Role.AUDITOR, Role.ADMIN):
+        return query
+    if user.role == Role.ORGANIZER:
+        return query.where(Event.organization_id == (user.organization_id or -1))
+    if user.role == Role.VERIFIER:
+        return query.where(Event.verifier_body_id == (user.verifier_body_id or -1))
+    department = user.department
+    if department is None:
+        return query.where(False)
+    city_eeb = department.kind == DepartmentKind.EEB and department.county is None
+    if department.kind in ALL_SEEING_DEPARTMENTS or city_eeb:
+        return query  # DRC coordinates; the city EEB guides every event (R-DEPT-EEB, R-DEPT-DRC)
+    conditions = [
+        Event.id.in_(select(HumanTask.event_id).where(HumanTask.department_id == department.id)),
+    ]
+    if department.kind == DepartmentKind.EEB:
+        conditions.append(Event.county == department.county)
+    sectors = [sector for sector, kind in SECTOR_DEPARTMENT.items() if kind == department.kind]
+    if sectors:
+        conditions.append(Event.sector.in_(sectors))
+    return query.where(or_(*conditions))
+
+
+def get_event_for(user: User, event_id: int) -> Event:
+    """Return the event if the user may see it.
+
+    :raises NotFound: unknown or not visible (404 either way, so ids cannot be probed).
+    """
+    event = db.session.execute(visible_events_query(user).where(Event.id == event_id)).scalar()
+    if event is None:
+        raise NotFound(_l("No such event."))
+    return event
+
+
+def add_comment(actor: User, event: Event, body: str, *, task_id: int | None = None,
+                upload: Any = None) -> Any:
+    """Comment on an event or one of its tasks (anyone who may see the event), with an attachment."""
+    from models import Comment
+
+    if task_id is not None:
+        task = db.session.get(HumanTask, task_id)
+        if task is None or task.event_id != event.id:
+            raise NotFound(_l("No such task."))
+    comment = Comment(event_id=event.id, human_task_id=task_id, author_id=actor.id, body=body.strip(),
+                      upload_id=upload.id if upload is not None else None)
+    db.session.add(comment)
+    db.session.flush()
+    audit.record(actor, "comment.added", event=event, data={"comment_id": comment.id, "task_id": task_id,
+                                                           "upload_id": comment.upload_id})
+    return comment

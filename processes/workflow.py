@@ -1,0 +1,464 @@
+"""Run events' processes: deploy diagram versions, start, complete tasks in one transaction,
+keep the `human_task` inbox in step, fire deadline timers.
+
+The diagram (bpmn/) decides who does what next; this module persists the engine's state and
+projects it into rows people can query. Only `processes.engine` touches SpiffWorkflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import Event, EventDeadline, HumanTask, ProcessInstance, ProcessVersion, User, db
+from models.db import utcnow
+from models.event import DeadlineKind, EventStatus
+from processes import audit, engine, lanes
+from processes.dates import (
+    end_of_day,
+    local_today,
+    offset_due,
+    sink_application_due,
+    sink_validation_due,
+    task_due,
+)
+from processes.errors import Conflict, Forbidden, NotFound
+
+# Deadline timers of the diagrams (boundary events) → the deadline they watch.
+TIMER_DEADLINES = {
+    "offset_deadline_passed": DeadlineKind.OFFSET,  # R-TIME-1
+    "application_deadline_passed": DeadlineKind.SINK_APPLICATION,  # R-TIME-2
+    "validation_deadline_passed": DeadlineKind.SINK_VALIDATION,  # R-TIME-2
+}
+# Where an event stands while one of these tasks is open (first match in this order wins).
+STATUS_BY_TASK: list[tuple[str, EventStatus]] = [
+    ("prepare_plan", EventStatus.PLANNING),
+    ("review_plan_sector", EventStatus.PLAN_REVIEW),
+    ("review_plan_eeb", EventStatus.PLAN_REVIEW),
+    ("review_funding", EventStatus.PLAN_REVIEW),
+    ("report_reductions", EventStatus.REDUCING),
+    ("account_emissions", EventStatus.ACCOUNTING),
+    ("cancel_units", EventStatus.OFFSETTING),
+    ("register_sink_project", EventStatus.OFFSETTING),
+    ("validate_sink_project", EventStatus.OFFSETTING),
+    ("third_party_evaluation", EventStatus.CONFIRMING),
+    ("sign_commitment", EventStatus.CONFIRMING),
+]
+END_STATUS = {
+    "end_out_of_scope": EventStatus.OUT_OF_SCOPE,
+    "end_voluntary": EventStatus.VOLUNTARY,
+    "end_disclosed": EventStatus.CONFIRMED,
+}
+CONFIRMATION_TASKS = {"third_party_evaluation", "sign_commitment"}
+
+TaskHandler = Callable[[Event, HumanTask, User, dict[str, Any], datetime], dict[str, Any]]
+
+
+# --------------------------------------------------------------------------- versions
+def _bpmn_dir() -> Path:
+    return Path(current_app.config["BPMN_DIR"])
+
+
+def deploy(actor: User | None = None) -> ProcessVersion:
+    """Register the diagrams on disk as a new numbered version unless that content is deployed."""
+    specs = engine.load_specs(_bpmn_dir())
+    version = db.session.execute(
+        select(ProcessVersion).where(ProcessVersion.content_hash == specs.content_hash)
+    ).scalar()
+    if version is not None:
+        return version
+    last = db.session.execute(select(ProcessVersion.number).order_by(ProcessVersion.number.desc())).scalar()
+    version = ProcessVersion(
+        number=(last or 0) + 1,
+        content_hash=specs.content_hash,
+        spec_json=specs.spec_json,
+        files={path.name: path.read_text(encoding="utf-8") for path in sorted(_bpmn_dir().glob("*.bpmn"))},
+        deployed_by_id=actor.id if actor else None,
+    )
+    db.session.add(version)
+    db.session.flush()
+    audit.record(actor, "process.deployed", data={"number": version.number, "hash": specs.content_hash})
+    return version
+
+
+def newest_version() -> ProcessVersion:
+    """The newest deployed version (deploying the files on disk if nothing is deployed yet)."""
+    version = db.session.execute(select(ProcessVersion).order_by(ProcessVersion.number.desc())).scalar()
+    return version or deploy()
+
+
+def _specs_for(version: ProcessVersion) -> engine.ProcessSpecs:
+    """The parsed specs of a version: from disk when unchanged (cached), else from its stored JSON."""
+    specs = engine.load_specs(_bpmn_dir())
+    if specs.content_hash == version.content_hash:
+        return specs
+    return engine.specs_from_json(version.spec_json)
+
+
+# --------------------------------------------------------------------------- services for the diagram
+def _services(event: Event, now: datetime) -> engine.Services:
+    return {
+        "publish_plan": partial(_publish_plan, event, now),
+        "disclose": partial(_disclose, event, now),
+    }
+
+
+def _publish_plan(event: Event, now: datetime, _data: dict[str, Any]) -> None:
+    """R-PLAN-1: every reviewer approved; the plan becomes public."""
+    event.plan_published_at = now
+    audit.record(None, "plan.published", event=event, data={"requirement": "R-PLAN-1"})
+
+
+def _disclose(event: Event, now: datetime, _data: dict[str, Any]) -> None:
+    """R-DIS-1: the neutrality statement and cancellation records become public."""
+    event.disclosed_at = now
+    audit.record(None, "event.disclosed", event=event, data={"requirement": "R-DIS-1"})
+
+
+# --------------------------------------------------------------------------- start
+def start_variables(event: Event) -> dict[str, Any]:
+    """The process variables of an event: its tier, funding flag and the plan's deadlines."""
+    return {
+        "event_id": event.id,
+        "tier": event.tier.value,
+        "fiscal_funding_requested": bool(event.fiscal_funding_requested),
+        "event_end_at": end_of_day(event.ends_on).isoformat(),
+        "offset_deadline": end_of_day(offset_due(event.ends_on)).isoformat(),
+        "sink_application_deadline": end_of_day(sink_application_due(event.ends_on)).isoformat(),
+        "sink_validation_deadline": end_of_day(sink_validation_due(event.ends_on)).isoformat(),
+    }
+
+
+def start_process(event: Event, actor: User, now: datetime | None = None) -> ProcessInstance:
+    """Start the event's process on the newest diagram version (the caller commits)."""
+    now = now or utcnow()
+    version = newest_version()
+    wf = engine.start(_specs_for(version), start_variables(event), _services(event, now))
+    instance = ProcessInstance(event_id=event.id, process_version_id=version.id, state_json="{}")
+    instance.process_version = version
+    db.session.add(instance)
+    db.session.flush()
+    audit.record(actor, "process.started", event=event, data={"version": version.number})
+    _save(instance, event, wf, actor, now)
+    return instance
+
+
+# --------------------------------------------------------------------------- load / save
+def _load(instance: ProcessInstance) -> engine.Workflow:
+    return engine.deserialize(instance.process_version.spec_json, instance.state_json)
+
+
+def _save(instance: ProcessInstance, event: Event, wf: engine.Workflow, actor: User | None, now: datetime) -> None:
+    """Persist the state and project it: inbox rows, deadlines, event status, attention flag."""
+    instance.state_json = engine.serialize(wf)
+    timers = engine.waiting_timers(wf)
+    instance.next_timer_at = min((t.target for t in timers), default=None)
+    failed = engine.failed_step(wf)
+    if failed is not None:
+        if instance.status != "needs_attention":
+            audit.record(None, "process.step_failed", event=event, task=failed.name, data={"error": failed.error})
+        instance.status, instance.error = "needs_attention", f"{failed.name}: {failed.error}"
+    elif engine.is_completed(wf):
+        instance.status, instance.error = "completed", None
+    else:
+        instance.status, instance.error = "running", None
+    _sync_tasks(instance, event, wf, actor, now)
+    _sync_deadlines(event, wf)
+    event.status = _status(event, wf)
+
+
+def _sync_tasks(instance: ProcessInstance, event: Event, wf: engine.Workflow, actor: User | None,
+                now: datetime) -> None:
+    ready = {view.id: view for view in engine.ready_user_tasks(wf)}
+    open_rows = db.session.execute(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
+    ).scalars().all()
+    for row in open_rows:
+        if row.spiff_task_id not in ready:  # withdrawn by the diagram (e.g. a cancelled branch)
+            row.status = "cancelled"
+    known = {row.spiff_task_id for row in open_rows}
+    for view in ready.values():
+        if view.id in known:
+            continue
+        assignment = lanes.resolve(event, view.lane)
+        row = HumanTask(
+            instance_id=instance.id,
+            event_id=event.id,
+            spiff_task_id=view.id,
+            name=view.name,
+            title=view.title,
+            lane=view.lane,
+            organization_id=assignment.organization_id,
+            department_id=assignment.department_id,
+            verifier_body_id=assignment.verifier_body_id,
+            due_on=task_due(view.name, event, local_today(now)),
+        )
+        db.session.add(row)
+        db.session.flush()
+        audit.record(actor, "task.created", event=event, task=view.name,
+                     data={"human_task_id": row.id, "lane": view.lane, "department_id": row.department_id,
+                           "routing": assignment.note})
+
+
+def _sync_deadlines(event: Event, wf: engine.Workflow) -> None:
+    """Create the deadlines that apply now; mark them met when their work is done."""
+    done = {entry.name for entry in engine.history(wf)}
+    open_names = {view.name for view in engine.ready_user_tasks(wf)}
+    armed = {timer.name for timer in engine.waiting_timers(wf)}
+    existing = {d.kind: d for d in db.session.execute(
+        select(EventDeadline).where(EventDeadline.event_id == event.id)).scalars()}
+
+    def ensure(kind: DeadlineKind, due: Any) -> EventDeadline:
+        if kind not in existing:
+            existing[kind] = EventDeadline(event_id=event.id, kind=kind, due_on=due)
+            db.session.add(existing[kind])
+        return existing[kind]
+
+    if "offset_deadline_passed" in armed or DeadlineKind.OFFSET in existing or "offset_deadline_passed" in done:
+        offset = ensure(DeadlineKind.OFFSET, offset_due(event.ends_on))
+        offsetting_open = open_names & {"cancel_units", "register_sink_project", "validate_sink_project"}
+        if offset.met_at is None and not offsetting_open and (
+            open_names & CONFIRMATION_TASKS or engine.is_completed(wf)
+        ):
+            offset.met_at = utcnow()
+    if "register_sink_project" in open_names or DeadlineKind.SINK_APPLICATION in existing:
+        application = ensure(DeadlineKind.SINK_APPLICATION, sink_application_due(event.ends_on))
+        validation = ensure(DeadlineKind.SINK_VALIDATION, sink_validation_due(event.ends_on))
+        if application.met_at is None and "register_sink_project" in done:
+            application.met_at = utcnow()
+        if validation.met_at is None and "sink_development_done" in done:
+            validation.met_at = utcnow()
+
+
+def _status(event: Event, wf: engine.Workflow) -> EventStatus:
+    if engine.is_completed(wf):
+        return END_STATUS.get(engine.end_event_reached(wf) or "", EventStatus.CONFIRMED)
+    open_names = {view.name for view in engine.ready_user_tasks(wf)}
+    for name, status in STATUS_BY_TASK:
+        if name in open_names:
+            return status
+    return EventStatus.REDUCING if event.plan_published_at else EventStatus.PLANNING
+
+
+def _locked_instance(event_id: int) -> ProcessInstance:
+    """Load the event's instance for update (row lock on PostgreSQL; the version column guards SQLite)."""
+    instance = db.session.execute(
+        select(ProcessInstance).where(ProcessInstance.event_id == event_id).with_for_update()
+    ).scalar()
+    if instance is None:
+        raise NotFound(_l("This event has no process."))
+    return instance
+
+
+# --------------------------------------------------------------------------- acting on tasks
+def may_act(user: User, task: HumanTask) -> bool:
+    """Return whether the user holds the task's lane for this event (not yet claim-checked)."""
+    if task.organization_id is not None:
+        return user.organization_id == task.organization_id
+    if task.department_id is not None:
+        return user.is_department and user.department_id == task.department_id
+    if task.verifier_body_id is not None:
+        return user.verifier_body_id == task.verifier_body_id
+    return False
+
+
+def get_task_for(user: User, human_task_id: int) -> HumanTask:
+    """Return a task the user may see as assignee.
+
+    :raises NotFound: unknown, or not the user's (404, so others cannot probe ids).
+    """
+    task = db.session.get(HumanTask, human_task_id)
+    if task is None or not may_act(user, task):
+        raise NotFound(_l("No such task in your inbox."))
+    return task
+
+
+def complete_task(actor: User, human_task_id: int, data: dict[str, Any], handlers: dict[str, TaskHandler],
+                  now: datetime | None = None) -> Event:
+    """Complete a task: domain writes, engine step, inbox and audit, all in the caller's transaction.
+
+    :raises NotFound: not the actor's task. :raises Forbidden: claimed by someone else.
+    :raises Conflict: already completed (or completed concurrently). :raises Invalid: bad data.
+    """
+    now = now or utcnow()
+    task = get_task_for(actor, human_task_id)
+    instance = _locked_instance(task.event_id)
+    db.session.refresh(task)
+    if task.status != "open":
+        raise Conflict(_l("This task has already been completed."))
+    if task.claimed_by_id not in (None, actor.id):
+        raise Forbidden(_l("%(name)s has claimed this task.", name=task.claimed_by.display_name))
+    event = db.session.get(Event, task.event_id)
+    routing = handlers[task.name](event, task, actor, data, now)
+    wf = _load(instance)
+    try:
+        engine.complete_task(wf, task.spiff_task_id, routing, _services(event, now))
+    except engine.TaskNotReady as exc:
+        raise Conflict(_l("This task is no longer open.")) from exc
+    except ValueError as exc:  # the handler returned no valid routing variable: a code/diagram mismatch
+        raise RuntimeError(f"{task.name}: {exc}") from exc
+    task.status, task.completed_at, task.completed_by_id, task.draft = "completed", now, actor.id, None
+    audit.record(actor, "task.completed", event=event, task=task.name,
+                 data={"human_task_id": task.id, "routing": routing})
+    # A failed automatic step does not undo the actor's work: _save marks the instance
+    # "needs attention" and an admin retries it once the cause is fixed.
+    _save(instance, event, wf, actor, now)
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise Conflict(_l("Someone else changed this event at the same moment; reload and try again.")) from exc
+    return event
+
+
+def claim(actor: User, human_task_id: int) -> HumanTask:
+    """Take a department task for oneself. :raises Conflict: someone else holds it."""
+    task = get_task_for(actor, human_task_id)
+    if task.department_id is None:
+        raise Forbidden(_l("Only department tasks are claimed."))
+    if task.status != "open":
+        raise Conflict(_l("This task has already been completed."))
+    if task.claimed_by_id not in (None, actor.id):
+        raise Conflict(_l("%(name)s has already claimed this task.", name=task.claimed_by.display_name))
+    task.claimed_by_id = actor.id
+    audit.record(actor, "task.claimed", event=task.event_id, task=task.name, data={"human_task_id": task.id})
+    return task
+
+
+def unclaim(actor: User, human_task_id: int) -> HumanTask:
+    """Give a claimed task back to the department (its holder or a department lead)."""
+    from models import Role
+
+    task = get_task_for(actor, human_task_id)
+    if task.claimed_by_id is None:
+        return task
+    if task.claimed_by_id != actor.id and actor.role != Role.DEPARTMENT_LEAD:
+        raise Forbidden(_l("Only the holder or a department lead can give this task back."))
+    audit.record(actor, "task.unclaimed", event=task.event_id, task=task.name,
+                 data={"human_task_id": task.id, "was": task.claimed_by_id})
+    task.claimed_by_id = None
+    return task
+
+
+def reassign(actor: User, human_task_id: int, to_user: User, reason: str | None = None) -> HumanTask:
+    """A department lead hands a task to a colleague of the same department (audited)."""
+    from models import Role
+
+    task = get_task_for(actor, human_task_id)
+    if actor.role != Role.DEPARTMENT_LEAD:
+        raise Forbidden(_l("Only a department lead can reassign tasks."))
+    if not may_act(to_user, task):
+        raise Forbidden(_l("%(name)s is not in the department holding this task.", name=to_user.display_name))
+    audit.record(actor, "task.reassigned", event=task.event_id, task=task.name, reason=reason,
+                 data={"human_task_id": task.id, "from": task.claimed_by_id, "to": to_user.id})
+    task.claimed_by_id = to_user.id
+    return task
+
+
+def save_draft(actor: User, human_task_id: int, data: dict[str, Any]) -> HumanTask:
+    """Keep an unfinished form on the task (only its current holder may)."""
+    task = get_task_for(actor, human_task_id)
+    if task.status != "open":
+        raise Conflict(_l("This task has already been completed."))
+    task.draft = data
+    return task
+
+
+# --------------------------------------------------------------------------- inbox
+def inbox_query(user: User):  # noqa: ANN201 - a SQLAlchemy Select
+    """Open tasks the user may act on: their own, or their department's unclaimed ones."""
+    query = select(HumanTask).where(HumanTask.status == "open")
+    if user.organization_id is not None and not user.is_department:
+        query = query.where(HumanTask.organization_id == user.organization_id)
+    elif user.is_department:
+        query = query.where(
+            HumanTask.department_id == user.department_id,
+            (HumanTask.claimed_by_id.is_(None)) | (HumanTask.claimed_by_id == user.id),
+        )
+    elif user.verifier_body_id is not None:
+        query = query.where(HumanTask.verifier_body_id == user.verifier_body_id)
+    else:
+        return query.where(False)
+    return query.order_by(HumanTask.due_on.is_(None), HumanTask.due_on, HumanTask.id)
+
+
+# --------------------------------------------------------------------------- timers and repair
+def tick(now: datetime | None = None) -> list[tuple[int, list[str]]]:
+    """Fire every due timer of every running instance (idempotent); return (event id, timers)."""
+    now = now or utcnow()
+    due = db.session.execute(
+        select(ProcessInstance.id).where(ProcessInstance.status != "completed",
+                                         ProcessInstance.next_timer_at <= now)
+    ).scalars().all()
+    fired_all: list[tuple[int, list[str]]] = []
+    for instance_id in due:
+        instance = db.session.execute(
+            select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
+        ).scalar_one()
+        event = db.session.get(Event, instance.event_id)
+        wf = _load(instance)
+        fired = engine.tick(wf, now, _services(event, now))
+        if not fired:
+            continue
+        for name in fired:
+            kind = TIMER_DEADLINES.get(name)
+            audit.record(None, "deadline.passed" if kind else "timer.fired", event=event, task=name,
+                         data={"deadline": kind.value if kind else None})
+        _save(instance, event, wf, None, now)
+        for name in fired:
+            kind = TIMER_DEADLINES.get(name)
+            if kind is not None:
+                deadline = db.session.execute(select(EventDeadline).where(
+                    EventDeadline.event_id == event.id, EventDeadline.kind == kind)).scalar()
+                if deadline is not None and deadline.overdue_at is None:
+                    deadline.overdue_at = now
+        fired_all.append((event.id, fired))
+    return fired_all
+
+
+def retry(actor: User, event: Event, now: datetime | None = None) -> ProcessInstance:
+    """Re-run a failed automatic step after its cause was fixed (admins; audited)."""
+    now = now or utcnow()
+    instance = _locked_instance(event.id)
+    if instance.status != "needs_attention":
+        raise Conflict(_l("Nothing to retry: the process is not waiting for attention."))
+    wf = _load(instance)
+    engine.retry_failed(wf, _services(event, now))
+    audit.record(actor, "process.retried", event=event, data={"previous_error": instance.error})
+    _save(instance, event, wf, actor, now)
+    return instance
+
+
+# --------------------------------------------------------------------------- diagram display
+def diagram_xml(event: Event, file_name: str = "event_lifecycle.bpmn") -> str:
+    """The BPMN XML of the version the event runs on. :raises NotFound: no such file."""
+    instance = db.session.execute(select(ProcessInstance).where(ProcessInstance.event_id == event.id)).scalar()
+    if instance is None or file_name not in (instance.process_version.files or {}):
+        raise NotFound(_l("No diagram."))
+    return instance.process_version.files[file_name]
+
+
+def diagram_state(event: Event) -> dict[str, Any]:
+    """Element ids to highlight: completed, current (open tasks, armed timers) and overdue."""
+    instance = db.session.execute(select(ProcessInstance).where(ProcessInstance.event_id == event.id)).scalar()
+    if instance is None:
+        return {"completed": [], "current": [], "overdue": [], "version": None, "status": None}
+    wf = _load(instance)
+    overdue_kinds = {d.kind for d in db.session.execute(
+        select(EventDeadline).where(EventDeadline.event_id == event.id)).scalars() if d.status == "overdue"}
+    return {
+        "completed": sorted({entry.name for entry in engine.history(wf)}),
+        "current": sorted({view.name for view in engine.ready_user_tasks(wf)}
+                          | {timer.name for timer in engine.waiting_timers(wf)}),
+        "overdue": sorted(name for name, kind in TIMER_DEADLINES.items() if kind in overdue_kinds),
+        "version": instance.process_version.number,
+        "status": instance.status,
+        "error": instance.error,
+    }

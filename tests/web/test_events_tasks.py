@@ -1,0 +1,141 @@
+"""The event and task pages: register, inbox, task forms, drafts, errors that keep input (issue #3)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from models import AuditEntry, Event, HumanTask, db
+from tests.conftest import csrf_token
+from tests.lifecycle import complete, open_task, plan_data, register
+
+
+def _registration_form(token: str, **overrides) -> dict:
+    starts = date.today() + timedelta(days=40)
+    data = {"csrf_token": token, "name": "运河文化节", "kind": "performance", "sector": "culture_tourism",
+            "organizers": "济宁市文化产业协会\n济宁市文旅集团", "organizer_type": "social_organization",
+            "participants": "350", "starts_on": starts.isoformat(), "ends_on": (starts + timedelta(days=1)).isoformat(),
+            "venue": "太白楼广场", "county": "任城区"}
+    data.update(overrides)
+    return data
+
+
+def test_organizer_registers_an_event_and_sees_its_first_task(client, auth, demo):
+    auth.login("organizer2")
+    token = csrf_token(client, "/events/new")
+    response = client.post("/events/new", data=_registration_form(token))
+    assert response.status_code == 302
+    event = db.session.execute(select(Event)).scalar_one()
+    assert event.organizers == ["济宁市文化产业协会", "济宁市文旅集团"] and event.tier.value == "self_commitment"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "运河文化节" in page and "编制" in page  # the next step, in Chinese
+    inbox = client.get("/tasks/").get_data(as_text=True)
+    assert "运河文化节" in inbox
+
+
+def test_registration_error_keeps_what_was_typed(client, auth, demo):
+    auth.login("organizer")
+    token = csrf_token(client, "/events/new")
+    starts = date.today() + timedelta(days=10)
+    response = client.post("/events/new?lang=en", data=_registration_form(
+        token, ends_on=(starts - timedelta(days=3)).isoformat(), starts_on=starts.isoformat()))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "cannot end before it starts" in html
+    assert "太白楼广场" in html and "运河文化节" in html
+    assert db.session.execute(select(Event)).first() is None
+
+
+def test_departments_cannot_register_events(client, auth, demo):
+    auth.login("eeb")
+    assert client.get("/events/new").status_code == 403
+
+
+def test_reviewer_returns_plan_on_the_page_and_comment_is_required(client, auth, demo):
+    event = register(600)
+    complete(event, "prepare_plan", "organizer", plan_data())
+    task = open_task(event, "review_plan_sector")
+    auth.login("commerce")
+    url = f"/tasks/{task.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "济宁国际车展" in page
+    token = csrf_token(client, url)
+    missing = client.post(url, data={"csrf_token": token, "decision": "return", "comment": "", "action": "complete"})
+    assert missing.status_code == 422
+    done = client.post(url, data={"csrf_token": token, "decision": "return", "comment": "请补充交通排放",
+                                  "action": "complete"})
+    assert done.status_code == 302
+    assert db.session.get(HumanTask, task.id).status == "completed"
+    reasons = db.session.execute(select(AuditEntry.reason).where(AuditEntry.action == "plan.returned")).scalars()
+    assert "请补充交通排放" in list(reasons)
+
+
+def test_save_as_draft_keeps_an_unfinished_form(client, auth, demo):
+    event = register(600)
+    complete(event, "prepare_plan", "organizer", plan_data())
+    task = open_task(event, "review_plan_eeb")
+    auth.login("eeb_rencheng")
+    url = f"/tasks/{task.id}"
+    token = csrf_token(client, url)
+    client.post(url, data={"csrf_token": token, "comment": "初步意见：同意", "action": "draft"})
+    assert db.session.get(HumanTask, task.id).status == "open"
+    assert "初步意见：同意" in client.get(url).get_data(as_text=True)
+
+
+def test_another_department_gets_404_for_a_task(client, auth, demo):
+    event = register(600)
+    complete(event, "prepare_plan", "organizer", plan_data())
+    task = open_task(event, "review_plan_sector")
+    auth.login("sports")
+    assert client.get(f"/tasks/{task.id}").status_code == 404
+
+
+def test_claim_and_unclaim_on_the_page(client, auth, demo):
+    event = register(600)
+    complete(event, "prepare_plan", "organizer", plan_data())
+    task = open_task(event, "review_plan_sector")
+    auth.login("commerce")
+    token = csrf_token(client, f"/tasks/{task.id}")
+    assert client.post(f"/tasks/{task.id}/claim", data={"csrf_token": token}).status_code == 302
+    assert db.session.get(HumanTask, task.id).claimed_by_id is not None
+    assert client.post(f"/tasks/{task.id}/unclaim", data={"csrf_token": token}).status_code == 302
+    assert db.session.get(HumanTask, task.id).claimed_by_id is None
+
+
+def test_event_page_shows_diagram_and_history(client, auth, demo):
+    event = register(600)
+    auth.login("organizer")
+    html = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert 'id="bpmn-canvas"' in html and "prepare_plan" in html
+    xml = client.get(f"/events/{event.id}/diagram.bpmn")
+    assert xml.status_code == 200 and b"event_lifecycle" in xml.data
+
+
+def test_organizer_cannot_see_another_organizers_event(client, auth, demo):
+    event = register(600)
+    auth.login("organizer2")
+    assert client.get(f"/events/{event.id}").status_code == 404
+
+
+def test_prepare_plan_page_renders_every_section(client, auth, demo):
+    event = register(600)
+    task = open_task(event, "prepare_plan")
+    auth.login("organizer", follow=False)
+    html = client.get(f"/tasks/{task.id}?lang=en").get_data(as_text=True)
+    for text in ("Accounting boundary", "Estimated activities", "Planned reduction measures", "Planned offsets",
+                 "Commissioned third-party body", "North China"):
+        assert text in html
+
+
+def test_markup_in_names_and_comments_renders_as_text(client, auth, demo):
+    event = register(600, name="<b>车展</b><script>alert(1)</script>")
+    complete(event, "prepare_plan", "organizer", plan_data())
+    complete(event, "review_plan_sector", "commerce", {"decision": "return", "comment": "<img src=x onerror=alert(1)>"})
+    complete(event, "review_plan_eeb", "eeb_rencheng", {"decision": "approve"})
+    auth.login("organizer")
+    for url in (f"/events/{event.id}", "/events/mine", f"/tasks/{open_task(event, 'prepare_plan').id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;" in html or "&lt;b&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in client.get(f"/events/{event.id}").get_data(as_text=True)

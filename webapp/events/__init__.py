@@ -1,0 +1,3 @@
+from webapp.events.routes import bp
+
+__all__ = ["bp"]

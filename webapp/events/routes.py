@@ -1,0 +1,130 @@
+"""Events: register, list, the event page with its diagram, comments, file downloads."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from models import AuditEntry, Comment, Decision, Event, EventDeadline, HumanTask, Role, db
+from models.uploads import Upload
+from processes import accounting, events, offsets, uploads, workflow
+from processes.errors import Invalid
+from webapp.authz import roles_required
+from webapp.events.forms import EventForm
+from webapp.formjson import form_data
+
+bp = Blueprint("events", __name__, url_prefix="/events", template_folder="templates")
+PAGE_SIZE = 25
+
+
+@bp.route("/")
+@login_required
+def index():  # noqa: ANN201
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = events.visible_events_query(current_user).order_by(Event.starts_on.desc(), Event.id.desc())
+    status = request.args.get("status")
+    if status:
+        query = query.where(Event.status == status)
+    listing = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    return render_template("events/index.html", events=listing)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.ORGANIZER)
+def new():  # noqa: ANN201
+    form = EventForm()
+    if request.method == "GET" and current_user.organization:
+        form.organizers.data = [current_user.organization.name]
+        form.organizer_type.data = current_user.organization.org_type.value
+    if form.validate_on_submit():
+        try:
+            event = events.register_event(current_user, form_data(form))
+        except Invalid as exc:
+            db.session.rollback()
+            for name, messages in exc.fields.items():
+                getattr(form, name).errors.extend(str(m) for m in messages)
+        else:
+            db.session.commit()
+            flash(_("The event is registered. %(tier)s", tier=event.tier.title), "success")
+            return redirect(url_for("events.show", event_id=event.id))
+    return render_template("events/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/<int:event_id>")
+@login_required
+def show(event_id: int):  # noqa: ANN201
+    event = events.get_event_for(current_user, event_id)
+    open_tasks = db.session.execute(
+        select(HumanTask).where(HumanTask.event_id == event.id, HumanTask.status == "open")).scalars().all()
+    deadlines = db.session.execute(
+        select(EventDeadline).where(EventDeadline.event_id == event.id).order_by(EventDeadline.due_on)).scalars().all()
+    decisions = db.session.execute(
+        select(Decision).where(Decision.event_id == event.id).order_by(Decision.id)).scalars().all()
+    comments = db.session.execute(
+        select(Comment).where(Comment.event_id == event.id).order_by(Comment.id)).scalars().all()
+    history = db.session.execute(
+        select(AuditEntry).where(AuditEntry.event_id == event.id).order_by(AuditEntry.seq)).scalars().all()
+    emissions = accounting.emissions_summary(event)
+    offset_summary = offsets.offsets_summary(event, emissions_total(emissions))
+    return render_template(
+        "events/show.html", event=event, open_tasks=open_tasks, deadlines=deadlines, decisions=decisions,
+        comments=comments, history=history, emissions=emissions, offsets=offset_summary,
+        my_task_ids={t.id for t in open_tasks if workflow.may_act(current_user, t)},
+        diagram=workflow.diagram_state(event),
+    )
+
+
+def emissions_total(summary: dict) -> Decimal | None:
+    """The accounted emissions, the basis of offsetting (R-ACC-1); None before the account."""
+    value = summary.get("actual_tco2e")
+    return Decimal(value) if value else None
+
+
+@bp.post("/<int:event_id>/comments")
+@login_required
+def comment(event_id: int):  # noqa: ANN201
+    event = events.get_event_for(current_user, event_id)
+    body = (request.form.get("body") or "").strip()
+    task_id = request.form.get("task_id", type=int)
+    file = request.files.get("attachment")
+    if not body and not (file and file.filename):
+        flash(_("Write a comment or attach a file."), "error")
+        return redirect(request.referrer or url_for("events.show", event_id=event.id))
+    upload = None
+    if file and file.filename:
+        try:
+            upload = uploads.store(file.read(), file.filename, current_user, current_app.config["UPLOAD_DIR"],
+                                   max_bytes=current_app.config["MAX_CONTENT_LENGTH"], event=event)
+        except Invalid as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return redirect(url_for("events.show", event_id=event.id))
+    events.add_comment(current_user, event, body, task_id=task_id, upload=upload)
+    db.session.commit()
+    flash(_("Comment added."), "success")
+    target = url_for("tasks.show", task_id=task_id) if task_id else url_for("events.show", event_id=event.id)
+    return redirect(target)
+
+
+@bp.route("/<int:event_id>/files/<int:upload_id>")
+@login_required
+def download(event_id: int, upload_id: int):  # noqa: ANN201
+    """Serve an upload to those who may see its event; never inline-executable."""
+    event = events.get_event_for(current_user, event_id)
+    upload = db.session.get(Upload, upload_id)
+    if upload is None or upload.event_id != event.id:
+        abort(404)
+    return send_file(uploads.path_of(upload, current_app.config["UPLOAD_DIR"]), mimetype=upload.content_type,
+                     as_attachment=True, download_name=upload.filename)
+
+
+@bp.route("/<int:event_id>/diagram.bpmn")
+@login_required
+def diagram(event_id: int):  # noqa: ANN201
+    """The BPMN XML of the diagram version the event runs on (for the viewer)."""
+    event = events.get_event_for(current_user, event_id)
+    return current_app.response_class(workflow.diagram_xml(event), mimetype="application/xml")

@@ -1,0 +1,106 @@
+"""Build a task's form: choices from the database, prefilled from the plan or a saved draft."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from models import Event, HumanTask, VerifierBody, db
+from models.accounting import ActivityLine, EmissionCategory, ReductionMeasure
+from processes import accounting
+from webapp.formjson import flatten, form_data, json_safe
+from webapp.tasks.forms import TASK_FORMS, ActivityLineForm, FieldList, FormField, UploadIdField
+
+BLANK_ROWS = 2  # extra empty rows on the page for lines still to be typed
+
+
+def _factor_choices(locale_en: bool) -> list[tuple[str, str]]:
+    rows = accounting.factors(accounting.current_factor_set())
+    return [("", "—")] + [
+        (f.key, f"{f.name_en if locale_en else f.name_zh} [{f.unit}]") for f in rows
+    ]
+
+
+def _verifier_choices(event: Event) -> list[tuple[int, str]]:
+    bodies = db.session.execute(select(VerifierBody).order_by(VerifierBody.name)).scalars()
+    return [(0, "—")] + [
+        (b.id, f"{b.name} ({b.accreditation_no})") for b in bodies
+        if b.is_accredited_between(event.starts_on, event.ends_on)
+    ]
+
+
+def _lines(event: Event, stage: str) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(ActivityLine).where(ActivityLine.event_id == event.id, ActivityLine.stage == stage)
+        .order_by(ActivityLine.id)
+    ).scalars()
+    return [{"factor_key": r.factor_key, "quantity": r.quantity, "note": r.note} for r in rows]
+
+
+def initial_data(task: HumanTask, event: Event) -> dict[str, Any]:
+    """What the form shows before anything is typed: the saved draft, else sensible prefill."""
+    if task.name == "prepare_plan":
+        return {"boundary": [{"category": c.value, "included": True} for c in EmissionCategory],
+                "verifier_body": event.verifier_body_id or 0}
+    if task.name == "report_reductions":
+        measures = db.session.execute(
+            select(ReductionMeasure).where(ReductionMeasure.event_id == event.id).order_by(ReductionMeasure.id)
+        ).scalars()
+        return {"measures": [{"measure_id": m.id} for m in measures]}
+    if task.name == "account_emissions":
+        return {"activities": _lines(event, "estimate")}
+    if task.name == "third_party_evaluation" and event.verifier_body is not None:
+        return {"body_name": event.verifier_body.name, "accreditation_no": event.verifier_body.accreditation_no}
+    return {}
+
+
+def _all_fields(form: Any):  # noqa: ANN202
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from _all_fields(entry.form) if isinstance(entry, FormField) else [entry]
+        elif isinstance(field, FormField):
+            yield from _all_fields(field.form)
+        else:
+            yield field
+
+
+def upload_fields(form: FlaskForm) -> list[UploadIdField]:
+    return [f for f in _all_fields(form) if isinstance(f, UploadIdField)]
+
+
+def build_task_form(task: HumanTask, event: Event, *, formdata: MultiDict | None = None, api: bool = False,
+                    locale_en: bool = False, blank_rows: bool = False) -> FlaskForm:
+    """Instantiate the task's form (API callers: no CSRF, JSON turned into `formdata`)."""
+    form_cls = TASK_FORMS[task.name]
+    meta = {"csrf": False} if api else {}
+    if formdata is None and task.draft:
+        formdata = flatten(task.draft)  # a draft is re-read exactly as if it were posted again
+    if formdata is None:
+        form = form_cls(formdata=None, data=initial_data(task, event), meta=meta)
+    else:
+        form = form_cls(formdata=formdata, meta=meta)
+    if blank_rows:
+        fixed = {"boundary"} | ({"measures"} if task.name == "report_reductions" else set())
+        for field in form:
+            if isinstance(field, FieldList) and field.short_name not in fixed:
+                for _ in range(BLANK_ROWS):
+                    field.append_entry()
+    factor_choices = None
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField) and isinstance(entry.form, ActivityLineForm):
+                    factor_choices = factor_choices or _factor_choices(locale_en)
+                    entry.form.factor_key.choices = factor_choices
+    if hasattr(form, "verifier_body"):
+        form.verifier_body.choices = _verifier_choices(event)
+    return form
+
+
+def draft_of(form: FlaskForm) -> dict[str, Any]:
+    """Form data as JSON for a draft (Decimals as strings, dates ISO)."""
+    return json_safe(form_data(form))

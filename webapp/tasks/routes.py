@@ -1,0 +1,162 @@
+"""The inbox and task pages: claim, unclaim, reassign, save a draft, complete, comment."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from models import Comment, Decision, Event, HumanTask, Role, User, db
+from processes import uploads, workflow
+from processes.errors import Invalid
+from processes.task_handlers import HANDLERS
+from webapp.formjson import form_data
+from webapp.tasks.building import build_task_form, draft_of, upload_fields
+from webapp.tasks.titles import TASK_TITLES
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks", template_folder="templates")
+UPLOAD_FIELD_NAMES = {"evidence", "certificate", "report", "monitoring_report"}  # the UploadIdFields
+PAGE_SIZE = 25
+TASK_ROLES = (Role.ORGANIZER, Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.VERIFIER)
+
+
+def _locale_en() -> bool:
+    return str(get_locale()).startswith("en")
+
+
+@bp.route("/")
+@login_required
+def inbox():  # noqa: ANN201
+    page = max(request.args.get("page", 1, type=int), 1)
+    tasks = db.paginate(workflow.inbox_query(current_user), page=page, per_page=PAGE_SIZE, error_out=False)
+    events = {e.id: e for e in db.session.execute(
+        select(Event).where(Event.id.in_({t.event_id for t in tasks.items}))).scalars()}
+    return render_template("tasks/inbox.html", tasks=tasks, events=events)
+
+
+def _stored_uploads(form_names: list[str], event: Event) -> MultiDict:
+    """Store files posted beside upload-id fields (`<name>_file`) and return form data with their ids."""
+    data = MultiDict(request.form)
+    for name in form_names:
+        file = request.files.get(f"{name}_file")
+        if file and file.filename:
+            upload = uploads.store(file.read(), file.filename, current_user, current_app.config["UPLOAD_DIR"],
+                                   max_bytes=current_app.config["MAX_CONTENT_LENGTH"], event=event)
+            data.setlist(name, [str(upload.id)])
+    return data
+
+
+@bp.route("/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def show(task_id: int):  # noqa: ANN201
+    task = workflow.get_task_for(current_user, task_id)
+    event = db.session.get(Event, task.event_id)
+    if request.method == "GET" or task.status != "open":
+        form = build_task_form(task, event, locale_en=_locale_en(), blank_rows=task.status == "open")
+        return _render(task, event, form)
+    names = [key[: -len("_file")] for key in request.files if key.endswith("_file")]
+    try:
+        formdata = _stored_uploads([n for n in names if n.rsplit("-", 1)[-1] in UPLOAD_FIELD_NAMES], event)
+    except Invalid as exc:
+        db.session.rollback()
+        form = build_task_form(task, event, formdata=MultiDict(request.form), locale_en=_locale_en())
+        flash(str(exc.message), "error")
+        return _render(task, event, form), 422
+    form = build_task_form(task, event, formdata=formdata, locale_en=_locale_en())
+    if request.form.get("action") == "draft":
+        workflow.save_draft(current_user, task.id, draft_of(form))
+        db.session.commit()
+        flash(_("Draft saved. You can come back and finish it later."), "success")
+        return redirect(url_for("tasks.show", task_id=task.id))
+    if not form.validate():
+        db.session.commit()  # keep uploads already stored
+        return _render(task, event, form), 422
+    try:
+        workflow.complete_task(current_user, task.id, form_data(form), HANDLERS)
+    except Invalid as exc:
+        db.session.rollback()
+        _attach_errors(form, exc)
+        flash(str(exc.message), "error")
+        return _render(task, event, form), 422
+    db.session.commit()
+    flash(_("Done: “%(task)s” is completed.", task=task_title(task.name)), "success")
+    return redirect(url_for("events.show", event_id=event.id))
+
+
+def _attach_errors(form, exc: Invalid) -> None:  # noqa: ANN001
+    """Put service field errors ("estimate-2-quantity") on the matching form fields."""
+    fields = {f.name: f for f in _walk(form)}
+    for name, messages in exc.fields.items():
+        field = fields.get(name)
+        target = field.errors if field is not None else form.form_errors
+        if isinstance(target, tuple):
+            field.errors = list(target)
+            target = field.errors
+        target.extend(str(m) for m in messages)
+
+
+def _walk(form):  # noqa: ANN001,ANN202
+    from wtforms import FieldList, FormField
+
+    for field in form:
+        yield field
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                yield entry
+                if isinstance(entry, FormField):
+                    yield from _walk(entry.form)
+        elif isinstance(field, FormField):
+            yield from _walk(field.form)
+
+
+def _render(task: HumanTask, event: Event, form):  # noqa: ANN001,ANN202
+    decisions = db.session.execute(
+        select(Decision).where(Decision.event_id == event.id).order_by(Decision.id)).scalars().all()
+    comments = db.session.execute(
+        select(Comment).where(Comment.event_id == event.id).order_by(Comment.id)).scalars().all()
+    colleagues = []
+    if current_user.role == Role.DEPARTMENT_LEAD and task.department_id:
+        colleagues = db.session.execute(
+            select(User).where(User.department_id == task.department_id, User.active.is_(True))
+            .order_by(User.display_name)).scalars().all()
+    return render_template("tasks/task.html", task=task, event=event, form=form, decisions=decisions,
+                           comments=comments, colleagues=colleagues, title=task_title(task.name),
+                           upload_names={f.name for f in upload_fields(form)})
+
+
+@bp.post("/<int:task_id>/claim")
+@login_required
+def claim(task_id: int):  # noqa: ANN201
+    workflow.claim(current_user, task_id)
+    db.session.commit()
+    flash(_("You hold this task now."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/<int:task_id>/unclaim")
+@login_required
+def unclaim(task_id: int):  # noqa: ANN201
+    workflow.unclaim(current_user, task_id)
+    db.session.commit()
+    flash(_("The task is back in the department's inbox."), "success")
+    return redirect(url_for("tasks.inbox"))
+
+
+@bp.post("/<int:task_id>/reassign")
+@login_required
+def reassign(task_id: int):  # noqa: ANN201
+    to_user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    if to_user is None:
+        raise Invalid(_("Choose a colleague."), {"user_id": [_("Choose a colleague.")]})
+    workflow.reassign(current_user, task_id, to_user, request.form.get("reason") or None)
+    db.session.commit()
+    flash(_("Reassigned to %(name)s.", name=to_user.display_name), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+def task_title(name: str) -> str:
+    return str(TASK_TITLES.get(name, name))
+
