@@ -77,6 +77,8 @@ def _lifecycle_figures(args: argparse.Namespace) -> list[Figure]:
         _say(f"  {name:<26} {ms(service_mean):>11}   {ms(bare_mean):>11}   {service_mean / bare_mean:5.1f}x")
     _say(f"  {'(tick past the event end)':<26} {ms(mean(services.ticks)):>11}   {ms(mean(bare.ticks)):>11}")
     _say(f"  {'(register + start)':<26} {ms(mean(services.registrations)):>11}   {ms(mean(bare.starts)):>11}")
+    _say(f"  state_json after a lifecycle: services {kib(mean(services.state_sizes))}, "
+         f"bare engine {kib(mean(bare.state_sizes))} (specs are stored once per diagram version, not per instance)")
     if breakdown is not None:
         means = breakdown.means()
         _say("\nWhere a service completion's time goes (mean per completion):")

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from time import perf_counter
@@ -246,7 +246,7 @@ def service_lifecycle(serial_no: int, run: ServiceRun | None, profiler: cProfile
                 fired = workflow.tick(at)
                 db.session.commit()
             db.session.remove()
-            if [event for event, _timers in fired] != [event_id]:
+            if [fired_event for fired_event, _timers in fired] != [event_id]:
                 raise RuntimeError(f"tick at {at} fired {fired}, expected only event {event_id}")
             if run is not None:
                 run.ticks.append(clock.elapsed)
@@ -285,9 +285,9 @@ _NO_SERVICES: engine.Services = {"publish_plan": lambda _data: None, "disclose":
 
 def _bare_start_variables(event_id: int) -> tuple[dict[str, Any], SimpleNamespace]:
     """The start variables the service computes for the same event (same dates, same tier)."""
-    starts = registration(PARTICIPANTS)["starts_on"]
-    stand_in = SimpleNamespace(id=event_id, tier=SimpleNamespace(value="third_party"), fiscal_funding_requested=False,
-                               ends_on=starts + timedelta(days=1))
+    form = registration(PARTICIPANTS)
+    stand_in = SimpleNamespace(id=event_id, tier=SimpleNamespace(value="third_party"),
+                               fiscal_funding_requested=form["fiscal_funding_requested"], ends_on=form["ends_on"])
     return workflow.start_variables(stand_in), stand_in
 
 
@@ -308,14 +308,14 @@ def bare_lifecycle(specs: engine.ProcessSpecs, event_id: int, run: BareRun | Non
         run.starts.append(perf_counter() - started)
     state = engine.serialize(wf)
     for name, _username, routing in STEPS:
+        task_id = _ready_id(wf, name)  # the service reads it from the human_task row
         if round_trip:
             started = perf_counter()
             wf = engine.deserialize(specs.spec_json, state)
-            engine.complete_task(wf, _ready_id(wf, name), routing, _NO_SERVICES)
+            engine.complete_task(wf, task_id, routing, _NO_SERVICES)
             state = engine.serialize(wf)
             elapsed = perf_counter() - started
         else:
-            task_id = _ready_id(wf, name)
             started = perf_counter()
             engine.complete_task(wf, task_id, routing, _NO_SERVICES)
             elapsed = perf_counter() - started

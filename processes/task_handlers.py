@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from models import Commitment, Decision, Evaluation, Event, HumanTask, User, VerifierBody, db
 from models.offsets import Instrument, OffsetPlanLine
 from models.uploads import Upload
-from processes import accounting, audit, offsets, sinks
+from processes import accounting, audit, offsets, signals, sinks
 from processes.commitment import declaration_text, digest
 from processes.dates import local_today
 from processes.errors import Invalid
@@ -186,6 +186,7 @@ def third_party_evaluation(event: Event, task: HumanTask, actor: User, data: dic
     _decide(event, task, actor, conclusion, data.get("comment"))
     audit.record(actor, f"evaluation.{conclusion}", event=event, task=task.name, reason=data.get("comment"),
                  data={"verified_tco2e": str(verified), "report_sha256": report.sha256})
+    signals.evaluation_concluded.send(event, conclusion=conclusion, comment=data.get("comment"))
     return {"conclusion": conclusion}
 
 

@@ -15,13 +15,13 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Event, EventDeadline, HumanTask, ProcessInstance, ProcessVersion, User, db
+from models import Decision, Event, EventDeadline, HumanTask, ProcessInstance, ProcessVersion, User, db
 from models.db import utcnow
 from models.event import DeadlineKind, EventStatus
-from processes import audit, engine, lanes
+from processes import audit, engine, lanes, signals
 from processes.dates import (
     end_of_day,
     local_today,
@@ -58,6 +58,7 @@ END_STATUS = {
     "end_disclosed": EventStatus.CONFIRMED,
 }
 CONFIRMATION_TASKS = {"third_party_evaluation", "sign_commitment"}
+REVIEW_TASKS = ("review_plan_sector", "review_plan_eeb", "review_funding")
 
 TaskHandler = Callable[[Event, HumanTask, User, dict[str, Any], datetime], dict[str, Any]]
 
@@ -115,12 +116,14 @@ def _publish_plan(event: Event, now: datetime, _data: dict[str, Any]) -> None:
     """R-PLAN-1: every reviewer approved; the plan becomes public."""
     event.plan_published_at = now
     audit.record(None, "plan.published", event=event, data={"requirement": "R-PLAN-1"})
+    signals.plan_published.send(event)
 
 
 def _disclose(event: Event, now: datetime, _data: dict[str, Any]) -> None:
     """R-DIS-1: the neutrality statement and cancellation records become public."""
     event.disclosed_at = now
     audit.record(None, "event.disclosed", event=event, data={"requirement": "R-DIS-1"})
+    signals.event_disclosed.send(event)
 
 
 # --------------------------------------------------------------------------- start
@@ -206,6 +209,21 @@ def _sync_tasks(instance: ProcessInstance, event: Event, wf: engine.Workflow, ac
         audit.record(actor, "task.created", event=event, task=view.name,
                      data={"human_task_id": row.id, "lane": view.lane, "department_id": row.department_id,
                            "routing": assignment.note})
+        signals.task_created.send(row, event=event)
+        if view.name == "prepare_plan":
+            _announce_return(event)
+
+
+def _announce_return(event: Event) -> None:
+    """A re-opened plan means the last review round returned it: send every reviewer's comment."""
+    last_round = db.session.execute(select(func.max(Decision.round)).where(
+        Decision.event_id == event.id, Decision.task.in_(REVIEW_TASKS))).scalar()
+    if last_round is None:
+        return
+    returns = db.session.execute(select(Decision).where(
+        Decision.event_id == event.id, Decision.round == last_round, Decision.task.in_(REVIEW_TASKS))
+        .order_by(Decision.id)).scalars().all()
+    signals.plan_returned.send(event, comments=[(d.task, d.decision, d.comment) for d in returns])
 
 
 def _sync_deadlines(event: Event, wf: engine.Workflow) -> None:
@@ -359,6 +377,7 @@ def reassign(actor: User, human_task_id: int, to_user: User, reason: str | None 
     audit.record(actor, "task.reassigned", event=task.event_id, task=task.name, reason=reason,
                  data={"human_task_id": task.id, "from": task.claimed_by_id, "to": to_user.id})
     task.claimed_by_id = to_user.id
+    signals.task_reassigned.send(task, event=db.session.get(Event, task.event_id), actor=actor, to_user=to_user)
     return task
 
 
@@ -419,6 +438,7 @@ def tick(now: datetime | None = None) -> list[tuple[int, list[str]]]:
                     EventDeadline.event_id == event.id, EventDeadline.kind == kind)).scalar()
                 if deadline is not None and deadline.overdue_at is None:
                     deadline.overdue_at = now
+                    signals.deadline_passed.send(event, kind=kind)
         fired_all.append((event.id, fired))
     return fired_all
 
