@@ -16,6 +16,7 @@ from processes.workflow_engine.runtime import (
     retry_failed,
     start,
     tick,
+    update_variables,
     waiting_timers,
 )
 from processes.workflow_engine.specs import LANES, MAIN_PROCESS, load_specs
@@ -63,5 +64,6 @@ __all__ = [
     "specs_from_json",
     "start",
     "tick",
+    "update_variables",
     "waiting_timers",
 ]

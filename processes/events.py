@@ -10,7 +10,7 @@ from sqlalchemy import Select, or_, select
 
 from models import Event, HumanTask, Role, User, db
 from models.db import utcnow
-from models.event import EventKind, Sector
+from models.event import EventKind, EventStatus, Sector, Tier
 from models.org import DepartmentKind, OrganizerType
 from processes import audit, workflow
 from processes.errors import Forbidden, Invalid, NotFound
@@ -143,3 +143,43 @@ def add_comment(actor: User, event: Event, body: str, *, task_id: int | None = N
     audit.record(actor, "comment.added", event=event, data={"comment_id": comment.id, "task_id": task_id,
                                                            "upload_id": comment.upload_id})
     return comment
+
+
+FINAL_STATUSES = {EventStatus.CONFIRMED, EventStatus.OUT_OF_SCOPE, EventStatus.VOLUNTARY}
+
+
+def change_participants(actor: User, event: Event, participants: int, reason: str,
+                        verifier_body_id: int | None = None, now: datetime | None = None) -> Event:
+    """Record a new participant count and re-evaluate the tier (R-TIER-X); audited with the reason.
+
+    :raises Forbidden: not the event's organizer. :raises Conflict: the process has ended.
+    :raises Invalid: bad count, no reason, or a third-party tier without an accredited body.
+    """
+    from models import VerifierBody
+    from processes.errors import Conflict
+
+    if actor.role != Role.ORGANIZER or actor.organization_id != event.organization_id:
+        raise Forbidden(_l("Only the event's organizer changes its participant count."))
+    if event.status in FINAL_STATUSES:
+        raise Conflict(_l("The event's process has ended; its tier can no longer change."))
+    errors: dict[str, list] = {}
+    if not isinstance(participants, int) or isinstance(participants, bool) or not 1 <= participants <= 1_000_000:
+        errors["participants"] = [_l("A whole number of at least 1.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_l("Say why the count changed.")]
+    if errors:
+        raise Invalid(_l("Please correct the marked fields."), errors)
+    old_tier, new_tier = event.tier, tier_for(participants)
+    if new_tier == Tier.THIRD_PARTY and event.verifier_body_id is None:
+        body = db.session.get(VerifierBody, verifier_body_id) if verifier_body_id else None
+        if body is None or not body.is_accredited_between(event.starts_on, event.ends_on):
+            raise Invalid(_l("With 500 or more participants an accredited third-party body must be commissioned."),
+                          {"verifier_body": [_l("Choose an accredited body valid on the event's dates.")]})
+        event.verifier_body_id = body.id
+    audit.record(actor, "event.participants_changed", event=event, reason=reason.strip(),
+                 data={"from": event.participants, "to": participants, "tier_from": old_tier.value,
+                       "tier_to": new_tier.value, "requirement": "R-TIER-X"})
+    event.participants, event.tier = participants, new_tier
+    if new_tier != old_tier:
+        workflow.update_tier(event, actor, now or utcnow())
+    return event

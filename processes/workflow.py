@@ -482,3 +482,12 @@ def diagram_state(event: Event) -> dict[str, Any]:
         "status": instance.status,
         "error": instance.error,
     }
+
+
+def update_tier(event: Event, actor: User, now: datetime | None = None) -> None:
+    """Hand the event's (re-evaluated) tier to the gateways still ahead in its process (R-TIER-X)."""
+    now = now or utcnow()
+    instance = _locked_instance(event.id)
+    wf = _load(instance)
+    engine.update_variables(wf, {"tier": event.tier.value})
+    _save(instance, event, wf, actor, now)

@@ -13,6 +13,7 @@ from config import CONFIGS, Config
 def create_app(config_object: object | str | None = None) -> Flask:
     """Create the app: config → extensions → blueprints → error handlers → CLI."""
     app = Flask(__name__, instance_relative_config=True)
+    app.jinja_env.add_extension("jinja2.ext.do")
     _configure(app, config_object)
 
     from models import User, db

@@ -30,6 +30,7 @@ NAV: list[NavItem] = [
     NavItem("events.index", _l("Events"), "calendar3",
             (Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.VERIFIER, Role.AUDITOR, Role.ADMIN)),
     NavItem("admin.users", _l("Users"), "people", (Role.ADMIN,)),
+    NavItem("admin.processes", _l("Processes"), "diagram-3", (Role.ADMIN,)),
     NavItem("audit.trail", _l("Audit trail"), "shield-check", (Role.AUDITOR, Role.ADMIN)),
 ]
 

@@ -55,6 +55,18 @@ def complete_task(wf: Workflow, task_id: str, data: Mapping[str, Any], services:
     return _result(wf, _run(wf))
 
 
+def update_variables(wf: Workflow, data: Mapping[str, Any]) -> None:
+    """Change process variables on every task at the frontier (ready, waiting, started), so the
+    gateways still ahead read the new values (e.g. `tier` after the participant count changed).
+
+    :raises ValueError: the data is not plain JSON or a value is not allowed.
+    """
+    values = checked(data)
+    for state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+        for task in _tasks(wf, state):
+            task.data.update(values)
+
+
 def retry_failed(wf: Workflow, services: Services) -> StepResult:
     """Reset every automatic step left in error and run the engine again."""
     wf.script_engine = ScriptEngine(services)

@@ -286,3 +286,34 @@ def test_third_party_tier_needs_an_accredited_body_R_TIER_1(demo):
     with pytest.raises(Invalid) as exc:
         complete(event, "prepare_plan", "organizer", data)
     assert "verifier_body" in exc.value.fields
+
+
+def test_participant_change_re_evaluates_the_tier_and_the_confirmation_path_R_TIER_X(demo):
+    from processes import events
+
+    event = register(300)
+    complete(event, "prepare_plan", "organizer", plan_data())
+    with pytest.raises(Invalid) as exc:
+        events.change_participants(user("organizer"), event, 650, "报名人数超过预期")
+    assert "verifier_body" in exc.value.fields  # ≥ 500 needs a commissioned body (R-TIER-1)
+    db.session.rollback()
+    body_id = plan_data()["verifier_body"]
+    events.change_participants(user("organizer"), event, 650, "报名人数超过预期", verifier_body_id=body_id)
+    db.session.commit()
+    assert event.tier == Tier.THIRD_PARTY
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "event.participants_changed")).scalar_one()
+    assert entry.reason == "报名人数超过预期" and entry.detail["tier_to"] == "third_party"
+    approve_all(event)
+    workflow.tick(after_event(event))
+    db.session.commit()
+    _finish_reductions_and_account(event)
+    complete(event, "cancel_units", "organizer", cancellation(event), now=after_event(event, 3))
+    assert open_names(event) == {"third_party_evaluation"}  # not sign_commitment any more
+
+
+def test_only_the_organizer_changes_participants(demo):
+    from processes import events
+
+    event = register(300)
+    with pytest.raises(Forbidden):
+        events.change_participants(user("eeb"), event, 100, "x")

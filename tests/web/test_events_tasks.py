@@ -139,3 +139,33 @@ def test_markup_in_names_and_comments_renders_as_text(client, auth, demo):
         assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
         assert "&lt;script&gt;" in html or "&lt;b&gt;" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in client.get(f"/events/{event.id}").get_data(as_text=True)
+
+
+def test_failed_automatic_step_needs_attention_and_admin_retries_it(client, auth, demo, monkeypatch):
+    from models import ProcessInstance
+    from processes import workflow as wf_module
+
+    event = register(600)
+    complete(event, "prepare_plan", "organizer", plan_data())
+    original = wf_module._publish_plan
+
+    def broken(*_args):
+        raise RuntimeError("publication service unavailable")
+
+    monkeypatch.setattr(wf_module, "_publish_plan", broken)
+    complete(event, "review_plan_sector", "commerce", {"decision": "approve"})
+    complete(event, "review_plan_eeb", "eeb_rencheng", {"decision": "approve"})
+    instance = db.session.execute(select(ProcessInstance).where(ProcessInstance.event_id == event.id)).scalar_one()
+    assert instance.status == "needs_attention" and "publication service unavailable" in instance.error
+    assert event.plan_published_at is None
+    monkeypatch.setattr(wf_module, "_publish_plan", original)
+    auth.login("admin")
+    page = client.get("/admin/processes").get_data(as_text=True)
+    assert "publication service unavailable" in page
+    token = csrf_token(client, "/admin/processes")
+    assert client.post(f"/admin/processes/{event.id}/retry", data={"csrf_token": token}).status_code == 302
+    db.session.refresh(instance)
+    db.session.refresh(event)
+    assert instance.status == "running" and event.plan_published_at is not None
+    actions = set(db.session.execute(select(AuditEntry.action).where(AuditEntry.event_id == event.id)).scalars())
+    assert {"process.step_failed", "process.retried", "plan.published"} <= actions

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import func
 
-from models import Department, Organization, Role, User, VerifierBody, db
-from processes import accounts
+from models import Department, Event, Organization, ProcessInstance, ProcessVersion, Role, User, VerifierBody, db
+from processes import accounts, workflow
 from processes.errors import ServiceError
 from webapp.admin.forms import CreateUserForm
 from webapp.authz import roles_required
@@ -58,3 +59,35 @@ def users():  # noqa: ANN201
             return redirect(url_for("admin.users"))
     all_users = db.session.execute(db.select(User).order_by(User.username)).scalars().all()
     return render_template("admin/users.html", users=all_users, form=form)
+
+
+@bp.route("/processes")
+@roles_required(Role.ADMIN)
+def processes():  # noqa: ANN201
+    """Diagram versions with how many events run on each, and processes that need attention."""
+    versions = db.session.execute(
+        db.select(ProcessVersion, func.count(ProcessInstance.id))
+        .outerjoin(ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
+        .group_by(ProcessVersion.id).order_by(ProcessVersion.number.desc())
+    ).all()
+    attention = db.session.execute(
+        db.select(ProcessInstance, Event).join(Event, Event.id == ProcessInstance.event_id)
+        .where(ProcessInstance.status == "needs_attention").order_by(ProcessInstance.id)
+    ).all()
+    return render_template("admin/processes.html", versions=versions, attention=attention)
+
+
+@bp.post("/processes/<int:event_id>/retry")
+@roles_required(Role.ADMIN)
+def retry(event_id: int):  # noqa: ANN201
+    """Re-run an automatic step that failed, after its cause was fixed (audited)."""
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    instance = workflow.retry(current_user, event)
+    db.session.commit()
+    if instance.status == "needs_attention":
+        flash(_("The step failed again: %(error)s", error=instance.error), "error")
+    else:
+        flash(_("The step ran; the process continues."), "success")
+    return redirect(url_for("admin.processes"))

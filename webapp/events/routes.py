@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from models import AuditEntry, Comment, Decision, Event, EventDeadline, HumanTask, Role, db
+from models import AuditEntry, Comment, Decision, Event, EventDeadline, HumanTask, Role, VerifierBody, db
+from models.offsets import OffsetPlanLine
 from models.uploads import Upload
 from processes import accounting, events, offsets, uploads, workflow
 from processes.errors import Invalid
@@ -75,6 +76,9 @@ def show(event_id: int):  # noqa: ANN201
         comments=comments, history=history, emissions=emissions, offsets=offset_summary,
         my_task_ids={t.id for t in open_tasks if workflow.may_act(current_user, t)},
         diagram=workflow.diagram_state(event),
+        verifier_bodies=db.session.execute(select(VerifierBody).order_by(VerifierBody.name)).scalars().all(),
+        offset_plan=db.session.execute(select(OffsetPlanLine).where(OffsetPlanLine.event_id == event.id)
+                                       .order_by(OffsetPlanLine.id)).scalars().all(),
     )
 
 
@@ -128,3 +132,37 @@ def diagram(event_id: int):  # noqa: ANN201
     """The BPMN XML of the diagram version the event runs on (for the viewer)."""
     event = events.get_event_for(current_user, event_id)
     return current_app.response_class(workflow.diagram_xml(event), mimetype="application/xml")
+
+
+@bp.post("/<int:event_id>/participants")
+@roles_required(Role.ORGANIZER)
+def change_participants(event_id: int):  # noqa: ANN201
+    """R-TIER-X: the organizer records a new participant count; the tier is re-evaluated."""
+    event = events.get_event_for(current_user, event_id)
+    try:
+        events.change_participants(current_user, event, request.form.get("participants", type=int) or 0,
+                                   request.form.get("reason", ""), request.form.get("verifier_body", type=int))
+    except Invalid as exc:
+        db.session.rollback()
+        flash("; ".join(str(m) for messages in exc.fields.values() for m in messages) or str(exc.message), "error")
+        return redirect(url_for("events.show", event_id=event_id))
+    db.session.commit()
+    flash(_("The participant count is now %(n)d: %(tier)s", n=event.participants, tier=event.tier.title), "success")
+    return redirect(url_for("events.show", event_id=event_id))
+
+
+@bp.route("/<int:event_id>/account.<any(csv, xlsx):fmt>")
+@login_required
+def account_export(event_id: int, fmt: str):  # noqa: ANN201
+    """The account (or the estimate before it) with lines, factors, sources and totals (R-ACC-1)."""
+    event = events.get_event_for(current_user, event_id)
+    name = f"event-{event.id}-account.{fmt}"
+    if fmt == "csv":
+        body = accounting.export_csv(event).encode("utf-8-sig")
+        mimetype = "text/csv"
+    else:
+        body = accounting.export_xlsx(event)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

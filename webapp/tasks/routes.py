@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -10,7 +12,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from models import Comment, Decision, Event, HumanTask, Role, User, db
-from processes import uploads, workflow
+from models.offsets import OffsetPlanLine
+from processes import accounting, offsets, uploads, workflow
 from processes.errors import Invalid
 from processes.task_handlers import HANDLERS
 from webapp.formjson import form_data
@@ -122,9 +125,15 @@ def _render(task: HumanTask, event: Event, form):  # noqa: ANN001,ANN202
         colleagues = db.session.execute(
             select(User).where(User.department_id == task.department_id, User.active.is_(True))
             .order_by(User.display_name)).scalars().all()
+    emissions = accounting.emissions_summary(event)
+    actual = emissions.get("actual_tco2e")
+    offset_plan = db.session.execute(select(OffsetPlanLine).where(OffsetPlanLine.event_id == event.id)
+                                     .order_by(OffsetPlanLine.id)).scalars().all()
     return render_template("tasks/task.html", task=task, event=event, form=form, decisions=decisions,
                            comments=comments, colleagues=colleagues, title=task_title(task.name),
-                           upload_names={f.name for f in upload_fields(form)})
+                           upload_names={f.name for f in upload_fields(form)}, emissions=emissions,
+                           offsets=offsets.offsets_summary(event, Decimal(actual) if actual else None),
+                           offset_plan=offset_plan)
 
 
 @bp.post("/<int:task_id>/claim")
