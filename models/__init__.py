@@ -5,7 +5,8 @@ from models.audit import AuditEntry
 from models.confirmation import Commitment, Evaluation
 from models.db import db
 from models.event import Event, EventDeadline
-from models.org import ApiToken, Department, Organization, Role, User, VerifierBody
+from models.notifications import EmailOutbox, Notification, NotificationKind, NotificationPreference
+from models.org import ApiToken, Department, Organization, Role, User, VerifierBody, VerifierConflict
 from models.tasks import Comment, Decision
 from models.uploads import Upload
 from models.workflow import HumanTask, ProcessInstance, ProcessVersion
@@ -23,10 +24,14 @@ __all__ = [
     "Commitment",
     "Decision",
     "Department",
+    "EmailOutbox",
     "Event",
     "EventDeadline",
     "Evaluation",
     "HumanTask",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "Organization",
     "ProcessInstance",
     "ProcessVersion",
@@ -34,4 +39,5 @@ __all__ = [
     "Upload",
     "User",
     "VerifierBody",
+    "VerifierConflict",
 ]

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Date, DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import TimestampMixin, db
@@ -193,3 +193,15 @@ class ApiToken(TimestampMixin, db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
+
+
+class VerifierConflict(TimestampMixin, db.Model):
+    """An organisation a verification body must not evaluate (declared conflict of interest)."""
+
+    __tablename__ = "verifier_conflict"
+    __table_args__ = (UniqueConstraint("verifier_body_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verifier_body_id: Mapped[int] = mapped_column(ForeignKey("verifier_body.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    reason: Mapped[str] = mapped_column(Text, comment="the declared relationship, e.g. consultancy contract")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from models import Commitment, Decision, Evaluation, Event, HumanTask, User, VerifierBody, db
 from models.offsets import Instrument, OffsetPlanLine
 from models.uploads import Upload
-from processes import accounting, audit, offsets, signals, sinks
+from processes import accounting, audit, duties, offsets, signals, sinks
 from processes.commitment import declaration_text, digest
 from processes.dates import local_today
 from processes.errors import Invalid
@@ -71,6 +71,9 @@ def prepare_plan(event: Event, task: HumanTask, actor: User, data: dict[str, Any
             errors["verifier_body"] = [_l("Events of 500 or more participants commission an accredited body.")]
         elif not body.is_accredited_between(event.starts_on, event.ends_on):
             errors["verifier_body"] = [_l("This body's accreditation does not cover the event's dates.")]
+        elif (conflict := duties.conflict_of(body, event)) is not None:
+            errors["verifier_body"] = [_l("This body declared a conflict of interest with your organisation "
+                                          "(%(reason)s) and cannot evaluate this event.", reason=conflict.reason)]
         else:
             event.verifier_body_id = body.id
     offset_lines = data.get("offset_plan") or []

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import Decision, Event, EventDeadline, HumanTask, ProcessInstance, ProcessVersion, User, db
 from models.db import utcnow
 from models.event import DeadlineKind, EventStatus
-from processes import audit, engine, lanes, signals
+from processes import audit, duties, engine, lanes, signals
 from processes.dates import (
     end_of_day,
     local_today,
@@ -315,6 +315,7 @@ def complete_task(actor: User, human_task_id: int, data: dict[str, Any], handler
     if task.claimed_by_id not in (None, actor.id):
         raise Forbidden(_l("%(name)s has claimed this task.", name=task.claimed_by.display_name))
     event = db.session.get(Event, task.event_id)
+    duties.check_may_decide(actor, task, event)
     routing = handlers[task.name](event, task, actor, data, now)
     wf = _load(instance)
     try:
@@ -345,6 +346,7 @@ def claim(actor: User, human_task_id: int) -> HumanTask:
         raise Conflict(_l("This task has already been completed."))
     if task.claimed_by_id not in (None, actor.id):
         raise Conflict(_l("%(name)s has already claimed this task.", name=task.claimed_by.display_name))
+    duties.check_may_decide(actor, task, db.session.get(Event, task.event_id))
     task.claimed_by_id = actor.id
     audit.record(actor, "task.claimed", event=task.event_id, task=task.name, data={"human_task_id": task.id})
     return task

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from models import Event, HumanTask, VerifierBody, db
 from models.accounting import ActivityLine, EmissionCategory, ReductionMeasure
-from processes import accounting
+from processes import accounting, duties
 from webapp.formjson import flatten, form_data, json_safe
 from webapp.tasks.forms import TASK_FORMS, ActivityLineForm, FieldList, FormField, UploadIdField
 
@@ -24,12 +25,21 @@ def _factor_choices(locale_en: bool) -> list[tuple[str, str]]:
     ]
 
 
-def _verifier_choices(event: Event) -> list[tuple[int, str]]:
+def _verifier_choices(event: Event) -> list[tuple]:
+    """Bodies accredited on the event's dates; a body with a declared conflict is shown, disabled,
+    with the reason (separation of duties)."""
     bodies = db.session.execute(select(VerifierBody).order_by(VerifierBody.name)).scalars()
-    return [(0, "—")] + [
-        (b.id, f"{b.name} ({b.accreditation_no})") for b in bodies
-        if b.is_accredited_between(event.starts_on, event.ends_on)
-    ]
+    choices: list[tuple] = [(0, "—")]
+    for body in bodies:
+        if not body.is_accredited_between(event.starts_on, event.ends_on):
+            continue
+        label = f"{body.name} ({body.accreditation_no})"
+        conflict = duties.conflict_of(body, event)
+        if conflict is None:
+            choices.append((body.id, label))
+        else:
+            choices.append((body.id, f"{label} — {_('conflict of interest')}: {conflict.reason}", {"disabled": True}))
+    return choices
 
 
 def _lines(event: Event, stage: str) -> list[dict[str, Any]]:
