@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from models import Event, Role, db
+from models import Event, HumanTask, Role, db
 from webapp.authz import roles_required
 from webapp.extensions import SUPPORTED_LOCALES
 from webapp.navigation import safe_next
@@ -34,7 +34,14 @@ def my_events():  # noqa: ANN201
         .where(Event.organization_id == current_user.organization_id)
         .order_by(Event.starts_on.desc())
     ).scalars().all()
-    return render_template("main/my_events.html", events=events)
+    open_tasks = db.session.execute(
+        db.select(HumanTask).where(HumanTask.event_id.in_([e.id for e in events]), HumanTask.status == "open")
+        .order_by(HumanTask.due_on)
+    ).scalars().all()
+    next_tasks: dict[int, list[HumanTask]] = {}
+    for task in open_tasks:
+        next_tasks.setdefault(task.event_id, []).append(task)
+    return render_template("main/my_events.html", events=events, next_tasks=next_tasks)
 
 
 @bp.route("/language/<code>")
