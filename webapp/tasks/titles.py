@@ -16,3 +16,11 @@ TASK_TITLES = {
     "sign_commitment": _l("Sign the self-commitment"),
     "follow_up_overdue": _l("Follow up an overdue deadline"),
 }
+
+DECISION_TITLES = {
+    "approve": _l("approved"),
+    "return": _l("returned"),
+    "neutral": _l("carbon neutral"),
+    "not_neutral": _l("not carbon neutral"),
+    "done": _l("followed up"),
+}
