@@ -5,7 +5,6 @@ from models.audit import AuditEntry
 from models.confirmation import Commitment, Evaluation
 from models.db import db
 from models.event import Event, EventDeadline
-from models.notifications import EmailOutbox, Notification, NotificationKind, NotificationPreference
 from models.org import ApiToken, Department, Organization, Role, User, VerifierBody, VerifierConflict
 from models.tasks import Comment, Decision
 from models.uploads import Upload
@@ -24,14 +23,10 @@ __all__ = [
     "Commitment",
     "Decision",
     "Department",
-    "EmailOutbox",
     "Event",
     "EventDeadline",
     "Evaluation",
     "HumanTask",
-    "Notification",
-    "NotificationKind",
-    "NotificationPreference",
     "Organization",
     "ProcessInstance",
     "ProcessVersion",
