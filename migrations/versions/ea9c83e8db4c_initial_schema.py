@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5c0a9a264028
+Revision ID: ea9c83e8db4c
 Revises: 
-Create Date: 2026-11-25 08:22:57.033813
+Create Date: 2026-11-25 08:26:35.417773
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5c0a9a264028'
+revision = 'ea9c83e8db4c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -151,18 +151,6 @@ def upgrade():
     sa.UniqueConstraint('number', name=op.f('uq_factor_set_number')),
     sa.UniqueConstraint('sha256', name=op.f('uq_factor_set_sha256'))
     )
-    op.create_table('notification_preference',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('task_created', 'task_reassigned', 'task_due', 'task_overdue', 'plan_returned', 'plan_published', 'deadline_approaching', 'deadline_passed', 'evaluation_concluded', 'event_disclosed', 'digest', name='notificationkind', native_enum=False, length=30), nullable=False),
-    sa.Column('email', sa.Boolean(), nullable=False, comment='also send this kind by email'),
-    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notification_preference_user_id_user_account')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_preference')),
-    sa.UniqueConstraint('user_id', 'kind', name=op.f('uq_notification_preference_user_id_kind'))
-    )
-    with op.batch_alter_table('notification_preference', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_notification_preference_user_id'), ['user_id'], unique=False)
-
     op.create_table('process_version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
@@ -549,72 +537,11 @@ def upgrade():
     with op.batch_alter_table('decision', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_decision_event_id'), ['event_id'], unique=False)
 
-    op.create_table('notification',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False, comment='the recipient'),
-    sa.Column('kind', sa.Enum('task_created', 'task_reassigned', 'task_due', 'task_overdue', 'plan_returned', 'plan_published', 'deadline_approaching', 'deadline_passed', 'evaluation_concluded', 'event_disclosed', 'digest', name='notificationkind', native_enum=False, length=30), nullable=False),
-    sa.Column('event_id', sa.Integer(), nullable=True),
-    sa.Column('task_id', sa.Integer(), nullable=True, comment='the task it links to'),
-    sa.Column('params', sa.JSON(), nullable=False, comment='values for the title and body (event name, step, due date, comments …)'),
-    sa.Column('dedupe_key', sa.String(length=160), nullable=True, comment='set for reminders: the same reminder is never created twice'),
-    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False, comment='when the row was created (UTC)'),
-    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_notification_event_id_event')),
-    sa.ForeignKeyConstraint(['task_id'], ['human_task.id'], name=op.f('fk_notification_task_id_human_task')),
-    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notification_user_id_user_account')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
-    sa.UniqueConstraint('dedupe_key', name=op.f('uq_notification_dedupe_key'))
-    )
-    with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_notification_event_id'), ['event_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_notification_user_id'), ['user_id'], unique=False)
-        batch_op.create_index('ix_notification_user_unread', ['user_id', 'read_at'], unique=False)
-
-    op.create_table('email_outbox',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('notification_id', sa.Integer(), nullable=True),
-    sa.Column('kind', sa.Enum('task_created', 'task_reassigned', 'task_due', 'task_overdue', 'plan_returned', 'plan_published', 'deadline_approaching', 'deadline_passed', 'evaluation_concluded', 'event_disclosed', 'digest', name='notificationkind', native_enum=False, length=30), nullable=False),
-    sa.Column('recipient', sa.String(length=200), nullable=False, comment='email address'),
-    sa.Column('locale', sa.String(length=10), nullable=False, comment='language the message is written in'),
-    sa.Column('subject', sa.String(length=300), nullable=False),
-    sa.Column('body_text', sa.Text(), nullable=False),
-    sa.Column('status', sa.String(length=10), nullable=False, comment='queued | sent | failed'),
-    sa.Column('attempts', sa.Integer(), nullable=False, comment='sending attempts so far'),
-    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False, comment='not sent before this time (back-off, lease)'),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('dedupe_key', sa.String(length=160), nullable=True, comment='reminders and digests: the same message is never queued twice'),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False, comment='when the row was created (UTC)'),
-    sa.ForeignKeyConstraint(['notification_id'], ['notification.id'], name=op.f('fk_email_outbox_notification_id_notification')),
-    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_email_outbox_user_id_user_account')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_outbox')),
-    sa.UniqueConstraint('dedupe_key', name=op.f('uq_email_outbox_dedupe_key'))
-    )
-    with op.batch_alter_table('email_outbox', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_email_outbox_next_attempt_at'), ['next_attempt_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_email_outbox_notification_id'), ['notification_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_email_outbox_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_email_outbox_user_id'), ['user_id'], unique=False)
-
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table('email_outbox', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_email_outbox_user_id'))
-        batch_op.drop_index(batch_op.f('ix_email_outbox_status'))
-        batch_op.drop_index(batch_op.f('ix_email_outbox_notification_id'))
-        batch_op.drop_index(batch_op.f('ix_email_outbox_next_attempt_at'))
-
-    op.drop_table('email_outbox')
-    with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.drop_index('ix_notification_user_unread')
-        batch_op.drop_index(batch_op.f('ix_notification_user_id'))
-        batch_op.drop_index(batch_op.f('ix_notification_event_id'))
-
-    op.drop_table('notification')
     with op.batch_alter_table('decision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_decision_event_id'))
 
@@ -696,10 +623,6 @@ def downgrade():
 
     op.drop_table('audit_entry')
     op.drop_table('process_version')
-    with op.batch_alter_table('notification_preference', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_notification_preference_user_id'))
-
-    op.drop_table('notification_preference')
     op.drop_table('factor_set')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_verifier_body_id'))
