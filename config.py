@@ -16,6 +16,12 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _days(name: str, default: str) -> tuple[int, ...]:
+    """A comma-separated list of whole days, e.g. "30,7", largest first."""
+    raw = os.environ.get(name, default)
+    return tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))
+
+
 class Config:
     """Development defaults; every value may be overridden by an environment variable."""
 
@@ -47,6 +53,22 @@ class Config:
     RATELIMIT_STORAGE_URI: str = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_LOGIN: str = os.environ.get("RATELIMIT_LOGIN", "20 per minute")
 
+    # Email and reminders (issue #8). Email is off while MAIL_SERVER is unset.
+    MAIL_SERVER: str | None = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT: int = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME: str | None = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD: str | None = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS: bool = _bool("MAIL_USE_TLS", False)  # STARTTLS
+    MAIL_USE_SSL: bool = _bool("MAIL_USE_SSL", False)  # implicit TLS (usually port 465)
+    MAIL_FROM: str = os.environ.get("MAIL_FROM", "tanzhong@localhost")
+    MAIL_TIMEOUT: int = int(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds per SMTP connection
+    MAIL_MAX_ATTEMPTS: int = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))  # then the message is "failed"
+    MAIL_RETRY_SECONDS: int = int(os.environ.get("MAIL_RETRY_SECONDS", "60"))  # first back-off, doubling
+    MAIL_SEND_AFTER_REQUEST: bool = _bool("MAIL_SEND_AFTER_REQUEST", True)  # else only the tick sends
+    PUBLIC_BASE_URL: str = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")  # links in emails
+    REMINDER_DEADLINE_DAYS: tuple[int, ...] = _days("REMINDER_DEADLINE_DAYS", "30,7")  # R-TIME-1, R-TIME-2
+    REMINDER_TASK_DAYS: tuple[int, ...] = _days("REMINDER_TASK_DAYS", "3")  # before a task's due date
+
 
 class TestConfig(Config):
     """Tests: a throw-away database (DATABASE_URL if set, else in-memory SQLite), CSRF on."""
@@ -57,6 +79,12 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     SESSION_COOKIE_SECURE = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast, for tests only
+    MAIL_SERVER = None  # tests that send mail point it at a local SMTP sink
+    MAIL_FROM = "tanzhong@test.invalid"
+    MAIL_TIMEOUT = 5
+    PUBLIC_BASE_URL = "https://tanzhong.test"
+    REMINDER_DEADLINE_DAYS = (30, 7)
+    REMINDER_TASK_DAYS = (3,)
 
 
 class ProductionConfig(Config):

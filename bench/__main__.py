@@ -19,6 +19,7 @@ from pathlib import Path
 from flask import Flask
 
 from bench import inbox, lifecycle
+from bench import migration as migration_bench
 from bench.report import Figure, kib, mean, median, ms, percentile, table
 
 RATIO_TARGET = 3.0
@@ -62,15 +63,17 @@ def _say(message: str) -> None:
 
 
 def _lifecycle_figures(args: argparse.Namespace) -> list[Figure]:
-    _say(f"Lifecycles: {args.events} through the services on SQLite (after {args.warmup} warm-up) ...")
+    _say(f"Lifecycles: {args.events} through the services on SQLite (after {args.warmup} warm-up), each followed "
+         "by the same steps on the bare engine in memory, and again with a JSON load/save per step ...")
     breakdown = lifecycle.Breakdown() if args.breakdown else None
-    services, profiler = lifecycle.run_services(args.events, args.warmup, profile=args.profile, breakdown=breakdown,
-                                                progress=_say)
-    _say(f"  {len(services.completions)} task completions in {services.wall:.1f} s wall "
-         f"(including form building, registration and ticks)")
-    _say(f"Bare engine: {args.events} lifecycles in memory, then {args.events} with a JSON load/save per step ...")
-    bare = lifecycle.run_bare(args.events, args.warmup)
-
+    services, bare, profiler = lifecycle.run(args.events, args.warmup, profile=args.profile, breakdown=breakdown,
+                                             progress=_say)
+    _say(f"  {len(services.completions)} service task completions; {services.wall:.1f} s wall for all of it")
+    tenth = max(len(services.completions) // 10, 1)
+    _say(f"  drift: first tenth of the service completions {ms(mean(services.completions[:tenth]))} mean, "
+         f"last tenth {ms(mean(services.completions[-tenth:]))}")
+    _say(f"  medians: services {ms(median(services.completions))}, bare engine {ms(median(bare.completions))}, "
+         f"ratio {median(services.completions) / median(bare.completions):.1f}x")
     _say("\nPer step (mean):             services     bare engine   ratio")
     for name, _user, _routing in lifecycle.STEPS:
         service_mean, bare_mean = mean(services.steps[name]), mean(bare.steps[name])
@@ -96,6 +99,7 @@ def _lifecycle_figures(args: argparse.Namespace) -> list[Figure]:
     return [
         Figure("lifecycles through the services", str(args.events)),
         Figure("task completion, services: mean", ms(service_mean)),
+        Figure("task completion, services: median", ms(median(services.completions))),
         Figure("task completion, services: p95", ms(percentile(services.completions, 95))),
         Figure("  of which the commit: mean", ms(mean(services.commits))),
         Figure("same step, bare engine in memory: mean", ms(bare_mean)),
@@ -152,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             figures = _lifecycle_figures(args) if args.events > 0 else []
             if args.inbox_events > 0:
                 figures += _inbox_figures(args)
+            figures += [Figure(*row) for row in migration_bench.run(progress=_say)]  # issue #10
             db.session.remove()
             db.engine.dispose()
     finally:

@@ -78,7 +78,6 @@ class BareRun:
     ticks: list[float] = field(default_factory=list)
     starts: list[float] = field(default_factory=list)
     state_sizes: list[int] = field(default_factory=list)
-    wall: float = 0.0
 
 
 # --------------------------------------------------------------------------- where the time goes
@@ -261,24 +260,6 @@ def service_lifecycle(serial_no: int, run: ServiceRun | None, profiler: cProfile
     return event_id
 
 
-def run_services(n: int, warmup: int, *, profile: bool = False, breakdown: Breakdown | None = None,
-                 progress: Callable[[str], None] = lambda _msg: None) -> tuple[ServiceRun, cProfile.Profile | None]:
-    """`warmup` unrecorded lifecycles (spec loading, deployment, SQL compile caches), then `n` timed ones;
-    with `breakdown`, the parts of each completion are timed too (by wrapping functions)."""
-    run = ServiceRun()
-    profiler = cProfile.Profile() if profile else None
-    for k in range(warmup):
-        service_lifecycle(k, None)
-    started = perf_counter()
-    for k in range(warmup, warmup + n):
-        service_lifecycle(k, run, profiler, breakdown)
-        done = k - warmup + 1
-        if done % 50 == 0 or done == n:
-            progress(f"  services: {done}/{n} lifecycles")
-    run.wall = perf_counter() - started
-    return run, profiler
-
-
 # --------------------------------------------------------------------------- bare engine
 _NO_SERVICES: engine.Services = {"publish_plan": lambda _data: None, "disclose": lambda _data: None}
 
@@ -343,17 +324,27 @@ def bare_lifecycle(specs: engine.ProcessSpecs, event_id: int, run: BareRun | Non
         run.state_sizes.append(len(engine.serialize(wf).encode("utf-8")))
 
 
-def run_bare(n: int, warmup: int) -> BareRun:
-    """`n` in-memory lifecycles (after `warmup`), then `n` more loading and storing JSON each step."""
+def run(n: int, warmup: int, *, profile: bool = False, breakdown: Breakdown | None = None,
+        progress: Callable[[str], None] = lambda _msg: None) -> tuple[ServiceRun, BareRun, cProfile.Profile | None]:
+    """`warmup` unrecorded lifecycles (spec loading, deployment, SQL compile caches), then `n` timed
+    ones through the services, each followed by the same lifecycle on the bare engine in memory and
+    once more with a JSON load/save per step. Interleaving them exposes both sides to the same load
+    of the machine, so the ratio stays meaningful on a busy one. With `breakdown`, the parts of each
+    service completion are timed too (by wrapping functions); with `profile`, they are profiled."""
     specs = engine.load_specs(Path(current_app.config["BPMN_DIR"]))
-    run = BareRun()
+    services, bare = ServiceRun(), BareRun()
+    profiler = cProfile.Profile() if profile else None
     for k in range(warmup):
+        service_lifecycle(k, None)
         bare_lifecycle(specs, k, None, round_trip=False)
         bare_lifecycle(specs, k, None, round_trip=True)
     started = perf_counter()
-    for k in range(n):
-        bare_lifecycle(specs, k + 1, run, round_trip=False)
-    run.wall = perf_counter() - started
-    for k in range(n):
-        bare_lifecycle(specs, k + 1, run, round_trip=True)
-    return run
+    for k in range(warmup, warmup + n):
+        event_id = service_lifecycle(k, services, profiler, breakdown)
+        bare_lifecycle(specs, event_id, bare, round_trip=False)
+        bare_lifecycle(specs, event_id, bare, round_trip=True)
+        done = k - warmup + 1
+        if done % 50 == 0 or done == n:
+            progress(f"  {done}/{n} lifecycles")
+    services.wall = perf_counter() - started
+    return services, bare, profiler

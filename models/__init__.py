@@ -5,10 +5,12 @@ from models.audit import AuditEntry
 from models.confirmation import Commitment, Evaluation
 from models.db import db
 from models.event import Event, EventDeadline
+from models.notifications import EmailOutbox, Notification, NotificationKind, NotificationPreference
 from models.org import ApiToken, Department, Organization, Role, User, VerifierBody, VerifierConflict
+from models.policy import PolicyDocument
 from models.tasks import Comment, Decision
 from models.uploads import Upload
-from models.workflow import HumanTask, ProcessInstance, ProcessVersion
+from models.workflow import HumanTask, ProcessInstance, ProcessMigration, ProcessVersion
 
 __all__ = [
     "db",
@@ -23,12 +25,18 @@ __all__ = [
     "Commitment",
     "Decision",
     "Department",
+    "EmailOutbox",
     "Event",
     "EventDeadline",
     "Evaluation",
     "HumanTask",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "Organization",
+    "PolicyDocument",
     "ProcessInstance",
+    "ProcessMigration",
     "ProcessVersion",
     "Role",
     "Upload",

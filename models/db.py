@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -22,7 +23,26 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# A page number or page size from the query string may be any integer; beyond these no list of the
+# platform has anything to show, and the database refuses the resulting OFFSET (a crash, not a page).
+MAX_PAGE = 1_000_000
+MAX_PER_PAGE = 1_000
+
+
+class _SQLAlchemy(SQLAlchemy):
+    def paginate(self, select, *, page=None, per_page=None, max_per_page=None, **kwargs):  # noqa: ANN001,ANN003,ANN201
+        """`SQLAlchemy.paginate` with page and page size clamped to what the database can offset."""
+        if page is None and has_request_context():
+            page = request.args.get("page", 1, type=int) or 1
+        if page is not None:
+            page = min(page, MAX_PAGE)
+        if per_page is not None:
+            per_page = min(per_page, MAX_PER_PAGE)
+        max_per_page = min(max_per_page or MAX_PER_PAGE, MAX_PER_PAGE)
+        return super().paginate(select, page=page, per_page=per_page, max_per_page=max_per_page, **kwargs)
+
+
+db = _SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> datetime:
@@ -34,3 +54,15 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, comment="when the row was created (UTC)"
     )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    """SQLite: write-ahead log and NORMAL sync (safe with WAL), so readers don't block the writer and
+    a commit costs no full fsync; wait up to 10 s for a lock instead of failing at once."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

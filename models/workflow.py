@@ -22,6 +22,9 @@ class ProcessVersion(TimestampMixin, db.Model):
     spec_json: Mapped[str] = mapped_column(Text, comment="serialized SpiffWorkflow specs of this version")
     files: Mapped[dict] = mapped_column(JSON, default=dict, comment="the BPMN XML of each file, by file name")
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    note: Mapped[str | None] = mapped_column(Text, comment="what changed and why (given when deploying)")
+
+    deployed_by: Mapped[User | None] = relationship()
 
 
 class ProcessInstance(TimestampMixin, db.Model):
@@ -87,3 +90,40 @@ class HumanTask(TimestampMixin, db.Model):
         if self.organization is not None:
             return self.organization.name
         return self.verifier_body.name if self.verifier_body is not None else self.lane
+
+
+class ProcessMigration(TimestampMixin, db.Model):
+    """One event moved from one diagram version to another, with what it takes to undo it.
+
+    `created_at` is when it was migrated; the previous state, version and projection (deadline and
+    open-task rows as they were) are kept so that a revert restores the event exactly.
+    """
+
+    __tablename__ = "process_migration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    from_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    run_id: Mapped[str] = mapped_column(String(32), index=True, comment="one migration run (CLI call or page)")
+    previous_state_json: Mapped[str] = mapped_column(Text, comment="the instance state before the migration")
+    previous_version_counter: Mapped[int] = mapped_column(Integer, comment="process_instance.version before")
+    migrated_version_counter: Mapped[int | None] = mapped_column(
+        Integer, comment="process_instance.version right after; a revert needs it unchanged"
+    )
+    previous_projection: Mapped[dict] = mapped_column(
+        JSON, default=dict, comment="deadline due dates and open-task rows before the migration"
+    )
+    changes: Mapped[dict] = mapped_column(JSON, default=dict, comment="what the migration changed (dry-run report)")
+    migrated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), comment="NULL = the system")
+    reason: Mapped[str] = mapped_column(Text)
+    reverted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    revert_reason: Mapped[str | None] = mapped_column(Text)
+
+    instance: Mapped[ProcessInstance] = relationship()
+    from_version: Mapped[ProcessVersion] = relationship(foreign_keys=[from_version_id])
+    to_version: Mapped[ProcessVersion] = relationship(foreign_keys=[to_version_id])
+    migrated_by: Mapped[User | None] = relationship(foreign_keys=[migrated_by_id])
+    reverted_by: Mapped[User | None] = relationship(foreign_keys=[reverted_by_id])

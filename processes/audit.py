@@ -62,7 +62,8 @@ def record(
 ) -> AuditEntry:
     """Append one audit entry in the current transaction (the caller commits)."""
     _lock_chain()
-    last = db.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar()
+    last = db.session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     event_id = event.id if isinstance(event, Event) else event
     entry = AuditEntry(
         seq=(last.seq + 1) if last else 1,

@@ -6,6 +6,8 @@ import hashlib
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import force_locale
+
 from models import Event
 from models.offsets import Instrument
 from processes import accounting, offsets
@@ -32,7 +34,13 @@ def _offset_method(event: Event) -> str:
 
 
 def declaration_text(event: Event, confirmation_method: str, neutral_on: date) -> str:
-    """Return the declaration with every element R-TIER-2 lists, in the plan's language."""
+    """Return the declaration with every element R-TIER-2 lists, in the plan's language (Chinese,
+    whatever the signer's UI language)."""
+    with force_locale("zh_Hans_CN"):
+        return _declaration(event, confirmation_method, neutral_on)
+
+
+def _declaration(event: Event, confirmation_method: str, neutral_on: date) -> str:
     summary = accounting.emissions_summary(event)
     included = [CATEGORY_ZH.get(item["category"], item["category"]) for item in summary.get("boundary", [])
                 if item.get("included")]
@@ -51,7 +59,7 @@ def declaration_text(event: Event, confirmation_method: str, neutral_on: date) -
         f"碳中和结果确认方式：{confirmation_method}",
         "",
         "本单位承诺：以上信息真实、准确、完整，本单位对其真实性负责。",
-        "依据：《济宁市推进大型活动碳中和实施方案（试行）》（济环字〔2023〕40号）。",
+        "依据：《关于推动开展济宁市大型活动碳中和工作的实施方案（试行）》（济环字〔2023〕40号）。",
     ]
     return "\n".join(lines)
 

@@ -4,8 +4,10 @@ tasks, fire its timers on an injected clock, and store it as JSON.
 The implementation lives in `processes.workflow_engine`, the only package that imports
 SpiffWorkflow; nothing else in the project should. Service tasks of the diagrams call the
 callables passed as `services` ('publish_plan', 'disclose'), each as `fn(data: dict) -> None`.
+`VersionDiff` compares two diagram versions and moves running instances between them (issue #10).
 """
 
+from processes.workflow_engine.migration import VersionDiff, kind_of
 from processes.workflow_engine.runtime import (
     complete_task,
     end_event_reached,
@@ -14,22 +16,27 @@ from processes.workflow_engine.runtime import (
     is_completed,
     ready_user_tasks,
     retry_failed,
+    skip_failed,
     start,
     tick,
     update_variables,
     waiting_timers,
 )
 from processes.workflow_engine.specs import LANES, MAIN_PROCESS, load_specs
-from processes.workflow_engine.state import deserialize, serialize, specs_from_json
+from processes.workflow_engine.state import deserialize, restore, serialize, specs_from_json
 from processes.workflow_engine.variables import DEADLINES, START_VARIABLES, TASK_OUTPUTS
 from processes.workflow_engine.views import (
+    Blocker,
+    ElementChange,
     FailedStep,
     HistoryEntry,
+    MigrationCheck,
     ProcessSpecs,
     Services,
     SpecError,
     StepResult,
     TaskNotReady,
+    TimerChange,
     TimerView,
     UserTaskView,
     Workflow,
@@ -41,15 +48,20 @@ __all__ = [
     "MAIN_PROCESS",
     "START_VARIABLES",
     "TASK_OUTPUTS",
+    "Blocker",
+    "ElementChange",
     "FailedStep",
     "HistoryEntry",
+    "MigrationCheck",
     "ProcessSpecs",
     "Services",
     "SpecError",
     "StepResult",
     "TaskNotReady",
+    "TimerChange",
     "TimerView",
     "UserTaskView",
+    "VersionDiff",
     "Workflow",
     "complete_task",
     "deserialize",
@@ -57,10 +69,13 @@ __all__ = [
     "failed_step",
     "history",
     "is_completed",
+    "kind_of",
     "load_specs",
     "ready_user_tasks",
+    "restore",
     "retry_failed",
     "serialize",
+    "skip_failed",
     "specs_from_json",
     "start",
     "tick",

@@ -183,3 +183,37 @@ def change_participants(actor: User, event: Event, participants: int, reason: st
     if new_tier != old_tier:
         workflow.update_tier(event, actor, now or utcnow())
     return event
+
+
+def reassign_verifier(actor: User, event: Event, verifier_body_id: int, reason: str) -> Event:
+    """EEB commissions another accredited body for the event, e.g. when an accreditation lapsed (R-TIER-1).
+
+    Open evaluation tasks move to the new body. Audited with the reason.
+    :raises Forbidden: not EEB staff. :raises Invalid: no reason, or a body not accredited on the
+        event's dates or with a declared conflict of interest.
+    """
+    from models import VerifierBody
+    from models.org import DepartmentKind
+    from processes import duties
+
+    if not actor.is_department or actor.department is None or actor.department.kind != DepartmentKind.EEB:
+        raise Forbidden(_l("Only the Ecology and Environment Bureau reassigns the third-party body."))
+    body = db.session.get(VerifierBody, verifier_body_id)
+    errors: dict[str, list] = {}
+    if not (reason or "").strip():
+        errors["reason"] = [_l("Say why the body is replaced.")]
+    if body is None or not body.is_accredited_between(event.starts_on, event.ends_on):
+        errors["verifier_body"] = [_l("Choose an accredited body valid on the event's dates.")]
+    elif (conflict := duties.conflict_of(body, event)) is not None:
+        errors["verifier_body"] = [_l("This body declared a conflict of interest with the organizer: %(reason)s",
+                                      reason=conflict.reason)]
+    if errors:
+        raise Invalid(_l("Please correct the marked fields."), errors)
+    audit.record(actor, "verifier.reassigned", event=event, reason=reason.strip(),
+                 data={"from": event.verifier_body_id, "to": body.id, "requirement": "R-TIER-1"})
+    event.verifier_body_id = body.id
+    for task in db.session.execute(select(HumanTask).where(
+            HumanTask.event_id == event.id, HumanTask.status == "open",
+            HumanTask.verifier_body_id.is_not(None))).scalars():
+        task.verifier_body_id, task.claimed_by_id = body.id, None
+    return event

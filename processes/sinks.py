@@ -104,7 +104,8 @@ def register_sink_project(event: Event, data: Mapping[str, Any], actor: User, to
         _refuse(actor, "sink.lock_violation", event.id,
                 {"project_id": other.id, "locked_to_event_id": other.event_id, "name": name, "project_code": code},
                 Conflict(msg, {"name": [msg]}))
-    if project_of(event) is not None:
+    existing = project_of(event)
+    if existing is not None and existing.status is not SinkStatus.RETURNED:
         raise Conflict(_l("The event already has a sink project."))
     sink_type = collect(errors, parse_choice, SinkType, data.get("sink_type"), "sink_type")
     area = collect(errors, parse_decimal, data.get("area_ha"), "area_ha", places=2)
@@ -116,14 +117,19 @@ def register_sink_project(event: Event, data: Mapping[str, Any], actor: User, to
     if errors:
         raise Invalid(_l("The sink project has errors."), errors)
     late = applied_on > sink_application_due(event.ends_on)
-    project = SinkProject(
-        event_id=event.id, name=name, project_code=code, sink_type=sink_type, location=location, county=county,
-        area_ha=area, expected_tco2e=expected, crediting_period_years=int(period), applied_on=applied_on,
-        application_late=late, status=SinkStatus.REGISTERED, registered_by_id=actor.id,
-    )
-    db.session.add(project)
+    values = dict(name=name, project_code=code, sink_type=sink_type, location=location, county=county,
+                  area_ha=area, expected_tco2e=expected, crediting_period_years=int(period), applied_on=applied_on,
+                  application_late=late, status=SinkStatus.REGISTERED, registered_by_id=actor.id)
+    if existing is not None:  # Natural Resources returned it: the organizer revises the same project
+        for key, value in values.items():
+            setattr(existing, key, value)
+        project = existing
+    else:
+        project = SinkProject(event_id=event.id, **values)
+        db.session.add(project)
     db.session.flush()
-    audit.record(actor, "sink.registered", event=event, task="register_sink_project", data={
+    audit.record(actor, "sink.revised" if existing is not None else "sink.registered", event=event,
+                 task="register_sink_project", data={
         "project_id": project.id, "name": name, "sink_type": sink_type.value, "expected_tco2e": tco2e(expected),
         "applied_on": applied_on, "application_late": late})
     if late:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -38,6 +39,15 @@ def sniff(content: bytes, filename: str) -> str:
                   {"file": [_l("Only PDF, PNG or JPEG files are accepted.")]})
 
 
+def display_name(filename: str) -> str:
+    """The name shown and offered on download: no folders (also Windows ones), no control or format
+    characters (a CR/LF broke the download's Content-Disposition header; bidi overrides disguise
+    extensions), at most 255 characters."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name[:255] or "file"
+
+
 def store(content: bytes, filename: str, uploader: User, upload_dir: str, *, max_bytes: int,
           event: Event | None = None) -> Upload:
     """Check and save the file; return its row (the caller commits).
@@ -56,7 +66,7 @@ def store(content: bytes, filename: str, uploader: User, upload_dir: str, *, max
     upload = Upload(
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
-        filename=Path(filename).name[:255] or "file",
+        filename=display_name(filename),
         content_type=content_type,
         stored_name=stored_name,
         uploaded_by_id=uploader.id,

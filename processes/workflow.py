@@ -8,7 +8,7 @@ projects it into rows people can query. Only `processes.engine` touches SpiffWor
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,8 @@ from models.db import utcnow
 from models.event import DeadlineKind, EventStatus
 from processes import audit, duties, engine, lanes, signals
 from processes.dates import (
+    LOCAL_TZ,
+    TASK_DUE_RULES,
     end_of_day,
     local_today,
     offset_due,
@@ -68,8 +70,9 @@ def _bpmn_dir() -> Path:
     return Path(current_app.config["BPMN_DIR"])
 
 
-def deploy(actor: User | None = None) -> ProcessVersion:
-    """Register the diagrams on disk as a new numbered version unless that content is deployed."""
+def deploy(actor: User | None = None, note: str | None = None) -> ProcessVersion:
+    """Register the diagrams on disk as a new numbered version unless that content is deployed;
+    `note` says what changed and why (shown with the version)."""
     specs = engine.load_specs(_bpmn_dir())
     version = db.session.execute(
         select(ProcessVersion).where(ProcessVersion.content_hash == specs.content_hash)
@@ -83,10 +86,12 @@ def deploy(actor: User | None = None) -> ProcessVersion:
         spec_json=specs.spec_json,
         files={path.name: path.read_text(encoding="utf-8") for path in sorted(_bpmn_dir().glob("*.bpmn"))},
         deployed_by_id=actor.id if actor else None,
+        note=(note or "").strip() or None,
     )
     db.session.add(version)
     db.session.flush()
-    audit.record(actor, "process.deployed", data={"number": version.number, "hash": specs.content_hash})
+    audit.record(actor, "process.deployed", reason=version.note,
+                 data={"number": version.number, "hash": specs.content_hash})
     return version
 
 
@@ -155,8 +160,13 @@ def start_process(event: Event, actor: User, now: datetime | None = None) -> Pro
 
 
 # --------------------------------------------------------------------------- load / save
-def _load(instance: ProcessInstance) -> engine.Workflow:
-    return engine.deserialize(instance.process_version.spec_json, instance.state_json)
+def _load(instance: ProcessInstance, event: Event | None = None) -> engine.Workflow:
+    """Restore the instance on the (cached) specs of its version. With the event, hand the gateways
+    ahead its current tier (R-TIER-X), so a re-evaluated tier also reaches steps not yet armed."""
+    wf = engine.restore(_specs_for(instance.process_version), instance.state_json)
+    if event is not None:
+        engine.update_variables(wf, {"tier": event.tier.value})
+    return wf
 
 
 def _save(instance: ProcessInstance, event: Event, wf: engine.Workflow, actor: User | None, now: datetime) -> None:
@@ -174,7 +184,8 @@ def _save(instance: ProcessInstance, event: Event, wf: engine.Workflow, actor: U
     else:
         instance.status, instance.error = "running", None
     _sync_tasks(instance, event, wf, actor, now)
-    _sync_deadlines(event, wf)
+    if moved := _sync_deadlines(event, wf):
+        _align_task_dues(event, moved)
     event.status = _status(event, wf)
 
 
@@ -226,19 +237,31 @@ def _announce_return(event: Event) -> None:
     signals.plan_returned.send(event, comments=[(d.task, d.decision, d.comment) for d in returns])
 
 
-def _sync_deadlines(event: Event, wf: engine.Workflow) -> None:
-    """Create the deadlines that apply now; mark them met when their work is done."""
+def _sync_deadlines(event: Event, wf: engine.Workflow) -> dict[DeadlineKind, date]:
+    """Create the deadlines that apply now; mark them met when their work is done.
+
+    A deadline whose timer is armed falls on the timer's day, so a diagram version that moves the
+    timer moves the deadline. Returns the deadlines not on the plan's usual day (for the inbox).
+    """
     done = {entry.name for entry in engine.history(wf)}
     open_names = {view.name for view in engine.ready_user_tasks(wf)}
-    armed = {timer.name for timer in engine.waiting_timers(wf)}
+    timers = engine.waiting_timers(wf)
+    armed = {timer.name for timer in timers}
+    armed_days = {TIMER_DEADLINES[t.name]: _deadline_day(t.target) for t in timers if t.name in TIMER_DEADLINES}
     existing = {d.kind: d for d in db.session.execute(
         select(EventDeadline).where(EventDeadline.event_id == event.id)).scalars()}
+    moved: dict[DeadlineKind, date] = {}
 
     def ensure(kind: DeadlineKind, due: Any) -> EventDeadline:
         if kind not in existing:
-            existing[kind] = EventDeadline(event_id=event.id, kind=kind, due_on=due)
+            existing[kind] = EventDeadline(event_id=event.id, kind=kind, due_on=armed_days.get(kind, due))
             db.session.add(existing[kind])
-        return existing[kind]
+        deadline = existing[kind]
+        if kind in armed_days and deadline.due_on != armed_days[kind] and deadline.overdue_at is None:
+            deadline.due_on = armed_days[kind]
+        if deadline.due_on != due:
+            moved[kind] = deadline.due_on
+        return deadline
 
     if "offset_deadline_passed" in armed or DeadlineKind.OFFSET in existing or "offset_deadline_passed" in done:
         offset = ensure(DeadlineKind.OFFSET, offset_due(event.ends_on))
@@ -254,6 +277,27 @@ def _sync_deadlines(event: Event, wf: engine.Workflow) -> None:
             application.met_at = utcnow()
         if validation.met_at is None and "sink_development_done" in done:
             validation.met_at = utcnow()
+    return moved
+
+
+def _deadline_day(target: datetime) -> date:
+    """The last local day before a timer fires (timers fire at the end of the deadline's day)."""
+    return (target - timedelta(microseconds=1)).astimezone(LOCAL_TZ).date()
+
+
+def _align_task_dues(event: Event, moved: dict[DeadlineKind, date]) -> None:
+    """Open tasks due on a deadline of the plan are due on the day it moved to."""
+    anchors = {"offset_due": DeadlineKind.OFFSET, "sink_application_due": DeadlineKind.SINK_APPLICATION,
+               "sink_validation_due": DeadlineKind.SINK_VALIDATION}
+    names = {name: anchors[anchor] for name, (anchor, _days) in TASK_DUE_RULES.items()
+             if anchor in anchors and anchors[anchor] in moved}
+    if not names:
+        return
+    for row in db.session.execute(select(HumanTask).where(
+            HumanTask.event_id == event.id, HumanTask.status == "open", HumanTask.name.in_(names))).scalars():
+        created = row.created_at or utcnow()
+        created_on = local_today(created if created.tzinfo else created.replace(tzinfo=UTC))
+        row.due_on = max(moved[names[row.name]] + timedelta(days=TASK_DUE_RULES[row.name][1]), created_on)
 
 
 def _status(event: Event, wf: engine.Workflow) -> EventStatus:
@@ -317,7 +361,7 @@ def complete_task(actor: User, human_task_id: int, data: dict[str, Any], handler
     event = db.session.get(Event, task.event_id)
     duties.check_may_decide(actor, task, event)
     routing = handlers[task.name](event, task, actor, data, now)
-    wf = _load(instance)
+    wf = _load(instance, event)
     try:
         engine.complete_task(wf, task.spiff_task_id, routing, _services(event, now))
     except engine.TaskNotReady as exc:
@@ -424,7 +468,7 @@ def tick(now: datetime | None = None) -> list[tuple[int, list[str]]]:
             select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
         ).scalar_one()
         event = db.session.get(Event, instance.event_id)
-        wf = _load(instance)
+        wf = _load(instance, event)
         fired = engine.tick(wf, now, _services(event, now))
         if not fired:
             continue
@@ -445,15 +489,16 @@ def tick(now: datetime | None = None) -> list[tuple[int, list[str]]]:
     return fired_all
 
 
-def retry(actor: User, event: Event, now: datetime | None = None) -> ProcessInstance:
-    """Re-run a failed automatic step after its cause was fixed (admins; audited)."""
+def retry(actor: User, event: Event, now: datetime | None = None, reason: str | None = None) -> ProcessInstance:
+    """Re-run a failed automatic step after its cause was fixed (admins; audited with the reason)."""
     now = now or utcnow()
     instance = _locked_instance(event.id)
     if instance.status != "needs_attention":
         raise Conflict(_l("Nothing to retry: the process is not waiting for attention."))
     wf = _load(instance)
     engine.retry_failed(wf, _services(event, now))
-    audit.record(actor, "process.retried", event=event, data={"previous_error": instance.error})
+    audit.record(actor, "process.retried", event=event, reason=(reason or "").strip() or None,
+                 data={"previous_error": instance.error})
     _save(instance, event, wf, actor, now)
     return instance
 
@@ -493,3 +538,43 @@ def update_tier(event: Event, actor: User, now: datetime | None = None) -> None:
     wf = _load(instance)
     engine.update_variables(wf, {"tier": event.tier.value})
     _save(instance, event, wf, actor, now)
+
+
+# --------------------------------------------------------------------------- process governance
+# For processes/migration.py and processes/overrides.py (issue #10): a workflow changed outside
+# the task flow (moved to another version, a failed step skipped) is saved and re-projected here.
+def specs_for(version: ProcessVersion) -> engine.ProcessSpecs:
+    return _specs_for(version)
+
+
+def services_for(event: Event, now: datetime) -> engine.Services:
+    return _services(event, now)
+
+
+def locked_instance(event_id: int) -> ProcessInstance:
+    return _locked_instance(event_id)
+
+
+def load_state(instance: ProcessInstance) -> engine.Workflow:
+    return _load(instance)
+
+
+def save_state(instance: ProcessInstance, event: Event, wf: engine.Workflow, actor: User | None,
+               now: datetime, refresh_rows: bool = True) -> None:
+    """Persist and re-project like a completion does; with `refresh_rows`, open rows also follow
+    their task's name, title and lane when the diagram version changed them (a new lane re-routes
+    the task)."""
+    _save(instance, event, wf, actor, now)
+    if not refresh_rows:
+        return
+    ready = {view.id: view for view in engine.ready_user_tasks(wf)}
+    for row in db.session.execute(select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.status == "open")).scalars():
+        view = ready.get(row.spiff_task_id)
+        if view is None or (row.name, row.title, row.lane) == (view.name, view.title, view.lane):
+            continue
+        if row.lane != view.lane:
+            assignment = lanes.resolve(event, view.lane)
+            row.organization_id, row.department_id = assignment.organization_id, assignment.department_id
+            row.verifier_body_id, row.claimed_by_id = assignment.verifier_body_id, None
+        row.name, row.title, row.lane = view.name, view.title, view.lane

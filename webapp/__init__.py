@@ -14,6 +14,9 @@ def create_app(config_object: object | str | None = None) -> Flask:
     """Create the app: config → extensions → blueprints → error handlers → CLI."""
     app = Flask(__name__, instance_relative_config=True)
     app.jinja_env.add_extension("jinja2.ext.do")
+    from webapp.security import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # ids beyond the database's integers: 404, not a 500
     _configure(app, config_object)
 
     from models import User, db
@@ -32,7 +35,20 @@ def create_app(config_object: object | str | None = None) -> Flask:
     def load_user(user_id: str) -> User | None:
         return db.session.get(User, int(user_id))
 
-    from webapp import admin, api, audit, auth, events, main, tasks
+    from webapp import (
+        admin,
+        api,
+        audit,
+        auth,
+        dashboard,
+        documents,
+        events,
+        main,
+        notifications,
+        public,
+        supervision,
+        tasks,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
@@ -40,8 +56,17 @@ def create_app(config_object: object | str | None = None) -> Flask:
     app.register_blueprint(tasks.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(notifications.bp)
+    app.register_blueprint(public.bp)  # no sign-in: what is disclosed (R-DIS-1, R-PLAT-1)
+    app.register_blueprint(documents.bp)
+    app.register_blueprint(supervision.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens only, never cookies
+
+    from processes.notifications import connect_subscribers
+
+    connect_subscribers()  # in-app notifications and emails for the domain signals (issue #8)
 
     from webapp import errors, security, templating
 

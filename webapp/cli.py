@@ -9,12 +9,13 @@ from flask import Flask
 from flask.cli import FlaskGroup
 from flask_migrate import upgrade
 
-from models import Department, Organization, Role, VerifierBody, db
+from models import Department, Organization, Role, User, VerifierBody, db
 from models.db import utcnow
-from processes import accounting, accounts, workflow
+from processes import accounting, accounts, mailer, reminders, workflow
 from processes.demo import DEMO_PASSWORD, load_demo_data
 from processes.errors import ServiceError
 from processes.orgdata import seed_departments
+from processes.policies import seed_policies
 
 
 def register(app: Flask) -> None:
@@ -23,6 +24,7 @@ def register(app: Flask) -> None:
         """Create or upgrade the database schema (Alembic migrations) and seed the departments."""
         upgrade(directory=app.config["MIGRATIONS_DIR"])
         seed_departments()
+        seed_policies()  # the plan and the MEE guide on the policy page (R-PLAT-1)
         accounting.ensure_default_factor_set()
         workflow.deploy()
         db.session.commit()
@@ -50,16 +52,143 @@ def register(app: Flask) -> None:
         for event_id, names in fired:
             click.echo(f"event {event_id}: {', '.join(names)}")
         click.echo(f"{len(fired)} event(s) had timers due.")
+        reminded = reminders.send_reminders(now)
+        db.session.commit()
+        click.echo(f"{reminded} reminder(s) written; {mailer.send_pending()} email(s) sent.")
 
-    process = click.Group("process", help="Diagram versions.")
+    notifications = click.Group("notifications", help="Email notifications and the daily digest (issue #8).")
+    app.cli.add_command(notifications)
+
+    @notifications.command("send")
+    def send() -> None:
+        """Send the queued emails that are due (also done by `deadlines tick`)."""
+        if not mailer.enabled():
+            click.echo("Email is off (MAIL_SERVER is not set).")
+            return
+        click.echo(f"{mailer.send_pending()} email(s) sent.")
+
+    @notifications.command("digest")
+    @click.option("--now", "now_text", help="Pretend it is this ISO time.")
+    def digest(now_text: str | None) -> None:
+        """Queue and send the daily digest of the department leads who chose it (once a day, e.g. 08:00)."""
+        now = datetime.fromisoformat(now_text) if now_text else utcnow()
+        if now.tzinfo is None:
+            raise click.BadParameter("give a time zone, e.g. 2027-06-01T08:00+08:00", param_hint="--now")
+        queued = reminders.send_digests(now)
+        db.session.commit()
+        click.echo(f"{queued} digest(s) queued; {mailer.send_pending()} email(s) sent.")
+
+    audit_group = click.Group("audit", help="The tamper-evident audit trail.")
+    app.cli.add_command(audit_group)
+
+    @audit_group.command("verify")
+    def audit_verify() -> None:
+        """Recompute the hash chain; name the first broken entry and exit 1 if there is one."""
+        from processes import audit
+
+        report = audit.verify_chain()
+        if not report.ok:
+            click.echo(f"BROKEN at entry seq {report.first_broken_seq}: {report.problem} "
+                       f"({report.checked} entries before it are intact).", err=True)
+            raise SystemExit(1)
+        click.echo(f"The audit chain is intact: {report.checked} entries checked.")
+
+    process = click.Group("process", help="Diagram versions: deploy, compare, migrate running events, revert.")
     app.cli.add_command(process)
 
     @process.command("deploy")
-    def deploy() -> None:
+    @click.option("--note", help="What changed and why (shown with the version).")
+    @click.option("--actor", "actor_name", help="The administrator deploying (recorded with the version).")
+    def deploy(note: str | None, actor_name: str | None) -> None:
         """Register the diagrams in bpmn/ as a new version if they changed."""
-        version = workflow.deploy()
+        version = workflow.deploy(_admin(actor_name) if actor_name else None, note=note)
         db.session.commit()
         click.echo(f"Newest diagram version: {version.number} ({version.content_hash[:12]}).")
+
+    @process.command("versions")
+    def list_versions() -> None:
+        """List the deployed versions and how many events run on each."""
+        from processes import versions
+
+        for version, count in versions.listing():
+            click.echo(f"v{version.number}  {version.created_at:%Y-%m-%d %H:%M}  {version.content_hash[:12]}  "
+                       f"{count} event(s)  {version.note or ''}".rstrip())
+
+    @process.command("diff")
+    @click.argument("old", type=int)
+    @click.argument("new", type=int)
+    def diff(old: int, new: int) -> None:
+        """Tasks, gateways, timers and events added, removed or changed from version OLD to NEW."""
+        from processes import versions
+        from processes.task_handlers import HANDLERS
+
+        try:
+            comparison = versions.compare(old, new, HANDLERS)
+        except ServiceError as exc:
+            raise click.ClickException(str(exc.message)) from exc
+        for change in comparison.changes:
+            what = ", ".join(change.details)
+            values = f" {change.before or '-'} -> {change.after or '-'}" if change.before or change.after else ""
+            click.echo(f"{change.change:<8} {change.kind:<15} {change.process}/{change.element}"
+                       f"{' (' + what + ')' if what else ''}{values}")
+        if not comparison.changes:
+            click.echo("No difference in how the versions run.")
+        if comparison.without_handler:
+            click.echo(f"Warning: no handler completes the new user task(s) {', '.join(comparison.without_handler)}.")
+
+    @process.command("migrate")
+    @click.option("--from", "old", type=int, required=True, help="The version the events run on.")
+    @click.option("--to", "new", type=int, required=True, help="The version to move them to.")
+    @click.option("--event", "event_id", type=int, help="Only this event.")
+    @click.option("--dry-run", is_flag=True, help="Only say, per event, whether it can move and what would change.")
+    @click.option("--reason", help="Why (kept in the audit trail of every event moved); required unless --dry-run.")
+    @click.option("--actor", "actor_name", help="The administrator doing it; required unless --dry-run.")
+    def migrate(old: int, new: int, event_id: int | None, dry_run: bool, reason: str | None,
+                actor_name: str | None) -> None:
+        """Move running events from version --from to version --to (each event in its own transaction)."""
+        from processes import migration
+
+        try:
+            if dry_run:
+                run = migration.dry_run(old, new, event_id)
+            else:
+                if not (reason or "").strip():
+                    raise click.BadParameter("a reason is required to migrate", param_hint="--reason")
+                if not actor_name:
+                    raise click.BadParameter("name the administrator doing it", param_hint="--actor")
+                run = migration.migrate(_admin(actor_name), old, new, reason or "", event_id)
+        except ServiceError as exc:
+            raise click.ClickException(str(exc.message)) from exc
+        for move in run.events:
+            verb = ("moves" if run.dry_run else "moved") if move.movable else "stays"
+            click.echo(f"event {move.event_id} {move.event_name}: {verb}")
+            for text in move.changes() if move.movable else move.reasons():
+                click.echo(f"    {text}")
+        done = "can move" if run.dry_run else "moved"
+        note = " (dry run: nothing changed)" if run.dry_run else ""
+        click.echo(f"{len(run.movable)} event(s) {done} from v{run.old.number} to v{run.new.number}; "
+                   f"{len(run.blocked)} stay on v{run.old.number}.{note}")
+
+    @process.command("revert")
+    @click.argument("migration_id", type=int)
+    @click.option("--reason", required=True, help="Why (kept in the audit trail).")
+    @click.option("--actor", "actor_name", required=True, help="The administrator doing it.")
+    def revert(migration_id: int, reason: str, actor_name: str) -> None:
+        """Put the event of migration MIGRATION_ID back on its previous version, as it was."""
+        from processes import migration
+
+        try:
+            row = migration.revert(_admin(actor_name), migration_id, reason)
+        except ServiceError as exc:
+            raise click.ClickException(str(exc.message)) from exc
+        db.session.commit()
+        click.echo(f"Event {row.event_id} runs on v{row.from_version.number} again.")
+
+    def _admin(username: str) -> User:
+        user = db.session.execute(db.select(User).filter_by(username=username)).scalar()
+        if user is None or user.role != Role.ADMIN:
+            raise click.BadParameter(f"{username!r} is not an administrator account", param_hint="--actor")
+        return user
 
     @app.cli.command("create-user")
     @click.argument("username")

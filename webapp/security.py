@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
+from werkzeug.routing import IntegerConverter
 
 CSP = "; ".join(
     [
@@ -20,7 +21,25 @@ CSP = "; ".join(
 )
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: at most 2**31 - 1, the largest PostgreSQL INTEGER. A larger number
+    cannot be an id; without the bound it reached the database and crashed the request (SQLite:
+    OverflowError, PostgreSQL: integer out of range) instead of answering 404."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002,ANN001
+                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits, min, 2**31 - 1 if max is None else max, signed)
+
+
 def register(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes() -> None:
+        """No text field of this product may hold a NUL byte (PostgreSQL refuses them): answer 400."""
+        values = [*request.args.values(), *request.form.values(), request.path]
+        json_nul = request.is_json and b"\\u0000" in request.get_data(cache=True)
+        if json_nul or any("\x00" in value for value in values):
+            abort(400, description="Input contains a NUL byte.")
+
     @app.after_request
     def headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)

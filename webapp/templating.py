@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import Flask
 from flask_babel import get_locale
@@ -21,6 +23,13 @@ class NavItem:
     label: object
     icon: str
     roles: tuple[Role, ...]
+    visible: Callable[[Any], bool] | None = None  # a further check on the user (e.g. their department)
+
+
+def _natural_resources_or_reader(user: Any) -> bool:
+    from processes.sinks import is_natural_resources
+
+    return not user.is_department or is_natural_resources(user)
 
 
 NAV: list[NavItem] = [
@@ -29,8 +38,15 @@ NAV: list[NavItem] = [
             (Role.ORGANIZER, Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.VERIFIER)),
     NavItem("events.index", _l("Events"), "calendar3",
             (Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.VERIFIER, Role.AUDITOR, Role.ADMIN)),
+    NavItem("dashboard.index", _l("Dashboard"), "bar-chart-line",
+            (Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.AUDITOR, Role.ADMIN)),
+    NavItem("dashboard.compliance", _l("Compliance"), "clipboard-check",
+            (Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.AUDITOR, Role.ADMIN)),
+    NavItem("supervision.sink_projects", _l("Sink projects"), "tree",
+            (Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.AUDITOR, Role.ADMIN), _natural_resources_or_reader),
     NavItem("admin.users", _l("Users"), "people", (Role.ADMIN,)),
     NavItem("admin.processes", _l("Processes"), "diagram-3", (Role.ADMIN,)),
+    NavItem("notifications.outbox", _l("Email"), "envelope", (Role.ADMIN,)),
     NavItem("audit.trail", _l("Audit trail"), "shield-check", (Role.AUDITOR, Role.ADMIN)),
 ]
 
@@ -38,7 +54,17 @@ NAV: list[NavItem] = [
 def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
-    return [item for item in NAV if current_user.role in item.roles]
+    return [item for item in NAV if current_user.role in item.roles
+            and (item.visible is None or item.visible(current_user))]
+
+
+def unread_notifications() -> int:
+    """The signed-in user's unread notifications (the bell's count)."""
+    if not current_user.is_authenticated:
+        return 0
+    from processes.notifications import unread_count
+
+    return unread_count(current_user)
 
 
 def register(app: Flask) -> None:
@@ -55,6 +81,7 @@ def register(app: Flask) -> None:
             "decision_titles": DECISION_TITLES,
             "category_titles": {c.value: c.title for c in EmissionCategory},
             "nav_items": nav_items,
+            "unread_notifications": unread_notifications,
             "current_locale": locale,
             "is_english": locale.startswith("en"),
             "html_lang": "en" if locale.startswith("en") else "zh-CN",

@@ -63,9 +63,19 @@ def _total_rows(event: Event, stage: AccountStage) -> list[dict[str, Any]]:
     return rows + [{"stage": stage.value, "line": "total", "tco2e": total}]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value: Any) -> Any:
+    """Keep spreadsheet programs from running typed text (a note, a name) as a formula (CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _cell(column: str, value: Any) -> Any:
     if not isinstance(value, Decimal):
-        return value
+        return _safe(value)
     return str(round_tonnes(value)) if column == "tco2e" else plain(value)
 
 
@@ -86,7 +96,7 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[An
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append([_safe(value) for value in row])
     sheet.freeze_panes = "A2"
 
 

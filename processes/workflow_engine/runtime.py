@@ -75,6 +75,24 @@ def retry_failed(wf: Workflow, services: Services) -> StepResult:
     return _result(wf, _run(wf))
 
 
+def skip_failed(wf: Workflow, services: Services) -> tuple[FailedStep, StepResult]:
+    """Mark the automatic step left in error as done without running it, and run the engine on.
+
+    For an administrator who did by hand what the step does (or decided it need not be done); the
+    step's result variable stays unset. Returns the skipped step and what happened next.
+    :raises TaskNotReady: no automatic step is in error.
+    """
+    task = next(_tasks(wf, TaskState.ERROR), None)
+    if task is None:
+        raise TaskNotReady("no failed step")
+    skipped = FailedStep(str(task.id), task.task_spec.bpmn_id or task.task_spec.name,
+                         task.internal_data.pop("error", ""))
+    task.internal_data["skipped"] = True
+    wf.script_engine = ScriptEngine(services)
+    task.complete()
+    return skipped, _result(wf, _run(wf))
+
+
 def tick(wf: Workflow, now: datetime, services: Services) -> list[str]:
     """Fire every waiting timer whose target is at or before `now`; return their BPMN ids.
 

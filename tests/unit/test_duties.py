@@ -90,3 +90,24 @@ def test_api_refuses_own_event_decision_with_403_and_reason(client, demo, api_to
     english = client.post(f"/api/v1/tasks/{task.id}/complete?lang=en", headers=api_token("finance"),
                           json={"decision": "approve", "amount_cny": "100"})
     assert "separation of duties" in english.get_json()["message"]
+
+
+def test_eeb_reassigns_the_verifier_when_accreditation_lapses_R_TIER_1(demo):
+    from datetime import date
+
+    event = events.register_event(user("organizer"), registration(600))
+    db.session.commit()
+    complete(event, "prepare_plan", "organizer", plan_data())
+    new_body = VerifierBody(name="济宁低碳评价有限公司", accreditation_no="CNCA-R-2025-0088",
+                            valid_until=date(2030, 1, 1))
+    db.session.add(new_body)
+    db.session.commit()
+    with pytest.raises(Forbidden):
+        events.reassign_verifier(user("commerce"), event, new_body.id, "认证过期")
+    with pytest.raises(Invalid):
+        events.reassign_verifier(user("eeb"), event, new_body.id, "")
+    events.reassign_verifier(user("eeb"), event, new_body.id, "原机构认证已过期")
+    db.session.commit()
+    assert event.verifier_body_id == new_body.id
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "verifier.reassigned")).scalar_one()
+    assert entry.reason == "原机构认证已过期"

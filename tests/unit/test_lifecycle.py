@@ -317,3 +317,20 @@ def test_only_the_organizer_changes_participants(demo):
     event = register(300)
     with pytest.raises(Forbidden):
         events.change_participants(user("eeb"), event, 100, "x")
+
+
+def test_tier_change_while_waiting_for_the_event_end_survives_the_timer_R_TIER_X(demo):
+    from processes import events
+
+    event = register(300)
+    complete(event, "prepare_plan", "organizer", plan_data())
+    approve_all(event)
+    assert open_names(event) == set()  # waiting for the event to end
+    events.change_participants(user("organizer"), event, 700, "报名人数增加",
+                               verifier_body_id=plan_data()["verifier_body"])
+    db.session.commit()
+    workflow.tick(after_event(event))
+    db.session.commit()
+    _finish_reductions_and_account(event)
+    complete(event, "cancel_units", "organizer", cancellation(event), now=after_event(event, 3))
+    assert open_names(event) == {"third_party_evaluation"}

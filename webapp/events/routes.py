@@ -79,6 +79,7 @@ def show(event_id: int):  # noqa: ANN201
         verifier_bodies=db.session.execute(select(VerifierBody).order_by(VerifierBody.name)).scalars().all(),
         offset_plan=db.session.execute(select(OffsetPlanLine).where(OffsetPlanLine.event_id == event.id)
                                        .order_by(OffsetPlanLine.id)).scalars().all(),
+        cancellations=offsets.active_cancellations(event),
     )
 
 
@@ -89,8 +90,9 @@ def emissions_total(summary: dict) -> Decimal | None:
 
 
 @bp.post("/<int:event_id>/comments")
-@login_required
+@roles_required(Role.ORGANIZER, Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.VERIFIER, Role.ADMIN)
 def comment(event_id: int):  # noqa: ANN201
+    # Auditors read everything and change nothing (README): no comments or attachments from them.
     event = events.get_event_for(current_user, event_id)
     body = (request.form.get("body") or "").strip()
     task_id = request.form.get("task_id", type=int)
@@ -166,3 +168,20 @@ def account_export(event_id: int, fmt: str):  # noqa: ANN201
     response = current_app.response_class(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@bp.post("/<int:event_id>/verifier")
+@roles_required(Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD)
+def reassign_verifier(event_id: int):  # noqa: ANN201
+    """EEB replaces the commissioned third-party body (e.g. a lapsed accreditation); audited."""
+    event = events.get_event_for(current_user, event_id)
+    try:
+        events.reassign_verifier(current_user, event, request.form.get("verifier_body", type=int) or 0,
+                                 request.form.get("reason", ""))
+    except Invalid as exc:
+        db.session.rollback()
+        flash("; ".join(str(m) for messages in exc.fields.values() for m in messages) or str(exc.message), "error")
+        return redirect(url_for("events.show", event_id=event_id))
+    db.session.commit()
+    flash(_("The third-party body is now %(name)s.", name=event.verifier_body.name), "success")
+    return redirect(url_for("events.show", event_id=event_id))

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ea9c83e8db4c
+Revision ID: 2df1380fe8c8
 Revises: 
-Create Date: 2026-11-25 08:26:35.417773
+Create Date: 2026-11-25 09:34:23.138102
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'ea9c83e8db4c'
+revision = '2df1380fe8c8'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -151,6 +151,18 @@ def upgrade():
     sa.UniqueConstraint('number', name=op.f('uq_factor_set_number')),
     sa.UniqueConstraint('sha256', name=op.f('uq_factor_set_sha256'))
     )
+    op.create_table('notification_preference',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('task_created', 'task_reassigned', 'task_due', 'task_overdue', 'plan_returned', 'plan_published', 'deadline_approaching', 'deadline_passed', 'evaluation_concluded', 'event_disclosed', 'digest', name='notificationkind', native_enum=False, length=30), nullable=False),
+    sa.Column('email', sa.Boolean(), nullable=False, comment='also send this kind by email'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notification_preference_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_preference')),
+    sa.UniqueConstraint('user_id', 'kind', name=op.f('uq_notification_preference_user_id_kind'))
+    )
+    with op.batch_alter_table('notification_preference', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_preference_user_id'), ['user_id'], unique=False)
+
     op.create_table('process_version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
@@ -158,6 +170,7 @@ def upgrade():
     sa.Column('spec_json', sa.Text(), nullable=False, comment='serialized SpiffWorkflow specs of this version'),
     sa.Column('files', sa.JSON(), nullable=False, comment='the BPMN XML of each file, by file name'),
     sa.Column('deployed_by_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True, comment='what changed and why (given when deploying)'),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False, comment='when the row was created (UTC)'),
     sa.ForeignKeyConstraint(['deployed_by_id'], ['user_account.id'], name=op.f('fk_process_version_deployed_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_version')),
@@ -462,6 +475,55 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_human_task_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_task_verifier_body_id'), ['verifier_body_id'], unique=False)
 
+    op.create_table('policy_document',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title_zh', sa.String(length=300), nullable=False, comment='title as issued, in Chinese'),
+    sa.Column('title_en', sa.String(length=300), nullable=True, comment='English title (display only)'),
+    sa.Column('issuer', sa.String(length=200), nullable=False, comment='issuing authority, e.g. 济宁市生态环境局'),
+    sa.Column('number', sa.String(length=80), nullable=True, comment='document number, e.g. 济环字〔2023〕40号; NULL when it has none'),
+    sa.Column('published_on', sa.Date(), nullable=True, comment='date of issue; NULL until known'),
+    sa.Column('url', sa.String(length=500), nullable=True, comment='official publication (http/https)'),
+    sa.Column('upload_id', sa.Integer(), nullable=True, comment='the document file, if uploaded'),
+    sa.Column('summary', sa.Text(), nullable=True, comment='what the policy says, in a few sentences'),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True, comment='last edit (UTC)'),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True, comment='who last edited it; NULL = seeded; never shown publicly'),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False, comment='when the row was created (UTC)'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_policy_document_updated_by_id_user_account')),
+    sa.ForeignKeyConstraint(['upload_id'], ['upload.id'], name=op.f('fk_policy_document_upload_id_upload')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_policy_document')),
+    sa.UniqueConstraint('number', name=op.f('uq_policy_document_number'))
+    )
+    op.create_table('process_migration',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('instance_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('from_version_id', sa.Integer(), nullable=False),
+    sa.Column('to_version_id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.String(length=32), nullable=False, comment='one migration run (CLI call or page)'),
+    sa.Column('previous_state_json', sa.Text(), nullable=False, comment='the instance state before the migration'),
+    sa.Column('previous_version_counter', sa.Integer(), nullable=False, comment='process_instance.version before'),
+    sa.Column('migrated_version_counter', sa.Integer(), nullable=True, comment='process_instance.version right after; a revert needs it unchanged'),
+    sa.Column('previous_projection', sa.JSON(), nullable=False, comment='deadline due dates and open-task rows before the migration'),
+    sa.Column('changes', sa.JSON(), nullable=False, comment='what the migration changed (dry-run report)'),
+    sa.Column('migrated_by_id', sa.Integer(), nullable=True, comment='NULL = the system'),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('reverted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reverted_by_id', sa.Integer(), nullable=True),
+    sa.Column('revert_reason', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False, comment='when the row was created (UTC)'),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_process_migration_event_id_event')),
+    sa.ForeignKeyConstraint(['from_version_id'], ['process_version.id'], name=op.f('fk_process_migration_from_version_id_process_version')),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_process_migration_instance_id_process_instance')),
+    sa.ForeignKeyConstraint(['migrated_by_id'], ['user_account.id'], name=op.f('fk_process_migration_migrated_by_id_user_account')),
+    sa.ForeignKeyConstraint(['reverted_by_id'], ['user_account.id'], name=op.f('fk_process_migration_reverted_by_id_user_account')),
+    sa.ForeignKeyConstraint(['to_version_id'], ['process_version.id'], name=op.f('fk_process_migration_to_version_id_process_version')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_process_migration'))
+    )
+    with op.batch_alter_table('process_migration', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_process_migration_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_process_migration_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_process_migration_run_id'), ['run_id'], unique=False)
+
     op.create_table('reduction_measure',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -537,11 +599,72 @@ def upgrade():
     with op.batch_alter_table('decision', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_decision_event_id'), ['event_id'], unique=False)
 
+    op.create_table('notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False, comment='the recipient'),
+    sa.Column('kind', sa.Enum('task_created', 'task_reassigned', 'task_due', 'task_overdue', 'plan_returned', 'plan_published', 'deadline_approaching', 'deadline_passed', 'evaluation_concluded', 'event_disclosed', 'digest', name='notificationkind', native_enum=False, length=30), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('task_id', sa.Integer(), nullable=True, comment='the task it links to'),
+    sa.Column('params', sa.JSON(), nullable=False, comment='values for the title and body (event name, step, due date, comments …)'),
+    sa.Column('dedupe_key', sa.String(length=160), nullable=True, comment='set for reminders: the same reminder is never created twice'),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False, comment='when the row was created (UTC)'),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_notification_event_id_event')),
+    sa.ForeignKeyConstraint(['task_id'], ['human_task.id'], name=op.f('fk_notification_task_id_human_task')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notification_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_notification_dedupe_key'))
+    )
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notification_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('ix_notification_user_unread', ['user_id', 'read_at'], unique=False)
+
+    op.create_table('email_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('notification_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.Enum('task_created', 'task_reassigned', 'task_due', 'task_overdue', 'plan_returned', 'plan_published', 'deadline_approaching', 'deadline_passed', 'evaluation_concluded', 'event_disclosed', 'digest', name='notificationkind', native_enum=False, length=30), nullable=False),
+    sa.Column('recipient', sa.String(length=200), nullable=False, comment='email address'),
+    sa.Column('locale', sa.String(length=10), nullable=False, comment='language the message is written in'),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body_text', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False, comment='queued | sent | failed'),
+    sa.Column('attempts', sa.Integer(), nullable=False, comment='sending attempts so far'),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False, comment='not sent before this time (back-off, lease)'),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=160), nullable=True, comment='reminders and digests: the same message is never queued twice'),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False, comment='when the row was created (UTC)'),
+    sa.ForeignKeyConstraint(['notification_id'], ['notification.id'], name=op.f('fk_email_outbox_notification_id_notification')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_email_outbox_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_outbox')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_email_outbox_dedupe_key'))
+    )
+    with op.batch_alter_table('email_outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_email_outbox_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_email_outbox_notification_id'), ['notification_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_email_outbox_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_email_outbox_user_id'), ['user_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('email_outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_email_outbox_user_id'))
+        batch_op.drop_index(batch_op.f('ix_email_outbox_status'))
+        batch_op.drop_index(batch_op.f('ix_email_outbox_notification_id'))
+        batch_op.drop_index(batch_op.f('ix_email_outbox_next_attempt_at'))
+
+    op.drop_table('email_outbox')
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_user_unread')
+        batch_op.drop_index(batch_op.f('ix_notification_user_id'))
+        batch_op.drop_index(batch_op.f('ix_notification_event_id'))
+
+    op.drop_table('notification')
     with op.batch_alter_table('decision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_decision_event_id'))
 
@@ -559,6 +682,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_reduction_measure_event_id'))
 
     op.drop_table('reduction_measure')
+    with op.batch_alter_table('process_migration', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_process_migration_run_id'))
+        batch_op.drop_index(batch_op.f('ix_process_migration_instance_id'))
+        batch_op.drop_index(batch_op.f('ix_process_migration_event_id'))
+
+    op.drop_table('process_migration')
+    op.drop_table('policy_document')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_human_task_verifier_body_id'))
         batch_op.drop_index(batch_op.f('ix_human_task_status'))
@@ -623,6 +753,10 @@ def downgrade():
 
     op.drop_table('audit_entry')
     op.drop_table('process_version')
+    with op.batch_alter_table('notification_preference', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notification_preference_user_id'))
+
+    op.drop_table('notification_preference')
     op.drop_table('factor_set')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_verifier_body_id'))

@@ -1,0 +1,62 @@
+"""Scenario 2: a 350-person event on the 200–499 self-commitment path (R-TIER-2), in the
+browser: plan without a verifier, sign-off by the Culture and Tourism Bureau and the 任城区 EEB
+branch, reductions, account, cancellation, and the organizer's signed commitment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import Shots, User
+from tests.e2e.steps import (
+    JINING,
+    after_the_event,
+    assert_clean_session,
+    cancel_units,
+    check_public_page,
+    event_end,
+    expect_confirmed,
+    fill_plan,
+    register_event,
+    report_and_account,
+    sign_off,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_self_commitment_path_ends_with_the_signed_commitment(browser, server, translate, tmp_path):  # noqa: ANN001
+    t, language = translate, "zh"
+    shots = Shots("self-commitment-zh")
+    name = "运河文化艺术节（端到端）"
+
+    organizer = User(browser, server, "organizer2", language).sign_in()
+    event_id = register_event(organizer, shots, t, language, name, 350, "culture_tourism")
+    expect(organizer.page.locator("main")).to_contain_text(t(language, "Prepare the carbon-neutrality plan"))
+    fill_plan(organizer, shots, t, language, name, verifier=False)
+
+    sign_off(browser, server, shots, t, language, "culture", "Review the plan (sector bureau)", name, "同意")
+    sign_off(browser, server, shots, t, language, "eeb_rencheng",
+             "Review the plan (Ecology and Environment Bureau)", name, "同意")
+    last_day = event_end(organizer, event_id)
+    expect(organizer.page.locator("main")).to_contain_text(t(language, "Plan published; reducing"))
+
+    after_the_event(server, last_day)
+    report_and_account(organizer, shots, t, language, name, tmp_path)
+    cancel_units(organizer, shots, t, language, name, tmp_path, serial="SDPH-E2ECOMMIT")
+
+    page = organizer.open_task(t(language, "Sign the self-commitment"), name)
+    expect(page.locator("input[name=confirmation_method]")).to_have_value("自我承诺")
+    # The web server's clock is real (only the deadline tick was told a later time), so the day
+    # neutrality was reached is today: the form refuses days in the future.
+    page.fill("input[name=neutral_on]", datetime.now(JINING).date().isoformat())
+    page.check("input[name=truthful]")
+    shots(page, "commitment filled in")
+    organizer.submit()
+
+    expect_confirmed(organizer, shots, t, language, event_id)
+    assert_clean_session(organizer)
+    organizer.close()
+    check_public_page(browser, server, shots, t, language, name, expected=["13.552", "SDPH-E2ECOMMIT-000014"])

@@ -1,0 +1,3 @@
+from webapp.dashboard.routes import bp
+
+__all__ = ["bp"]

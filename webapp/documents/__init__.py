@@ -1,0 +1,3 @@
+from webapp.documents.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from webapp.notifications.routes import bp
+
+__all__ = ["bp"]

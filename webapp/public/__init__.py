@@ -1,0 +1,3 @@
+from webapp.public.routes import bp
+
+__all__ = ["bp"]

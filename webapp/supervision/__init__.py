@@ -1,0 +1,3 @@
+from webapp.supervision.routes import bp
+
+__all__ = ["bp"]
