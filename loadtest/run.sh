@@ -64,10 +64,6 @@ export DATABASE_URL="$LOAD_DATABASE_URL" UPLOAD_DIR="$WORK/uploads" SESSION_COOK
 export RATELIMIT_LOGIN="100000 per minute"  # 50 people sign in from one address within seconds
 
 log "Schema, demo data and $EVENTS events waiting for sign-off"
-if [ -n "${LOAD_CREATE_ALL:-}" ]; then  # TEMPORARY (development): tables whose migration is not written yet
-  "$VENV/bin/python" -c "from webapp import create_app; from models import db; app = create_app(); app.app_context().push(); db.create_all()"
-  "$VENV/bin/flask" --app webapp db stamp head >/dev/null 2>&1
-fi
 "$VENV/bin/flask" --app webapp init-db >/dev/null
 "$VENV/bin/python" -m loadtest.seed --events "$EVENTS" --reviewers "$LOAD_REVIEWERS" --organizers "$LOAD_ORGANIZERS"
 

@@ -22,7 +22,7 @@ from models.offsets import OffsetPlanLine
 from models.org import LabelledEnum
 from models.sinks import SinkProject
 from models.uploads import Upload
-from processes import accounting, offsets
+from processes import accounting, bounds, offsets
 from processes.dates import LOCAL_TZ
 from processes.errors import Invalid, NotFound
 from processes.orgdata import COUNTY_NAMES
@@ -108,7 +108,7 @@ def parse_filters(args: Mapping[str, Any]) -> dict[str, Any]:
         filters["q"] = filters["q"][:100]
     if "year" in filters:
         try:
-            filters["year"] = int(filters["year"])
+            filters["year"] = bounds.year(filters["year"])  # bounded: PostgreSQL cannot compare 10**14
         except ValueError:
             errors["year"] = [_l("A year, e.g. 2026.")]
     if "sector" in filters and filters["sector"] not in {s.value for s in Sector}:

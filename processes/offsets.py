@@ -18,7 +18,7 @@ from models import Event, Role, User, db
 from models.offsets import Cancellation, Instrument, OffsetPlanLine, Registry
 from models.sinks import SinkProject, SinkStatus
 from models.uploads import Upload
-from processes import audit
+from processes import audit, bounds
 from processes.dates import offset_due
 from processes.errors import Conflict, Invalid
 
@@ -489,9 +489,9 @@ def ledger_rows(filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]
         query = query.where(Cancellation.unit_registry == registry)
     if (instrument := _filter_value(filters, "instrument", Instrument)) is not None:
         query = query.where(Cancellation.instrument == instrument)
-    if (event_id := _filter_value(filters, "event_id", int)) is not None:
+    if (event_id := _filter_value(filters, "event_id", bounds.db_id)) is not None:
         query = query.where(Cancellation.event_id == event_id)
-    if (year := _filter_value(filters, "year", int)) is not None:
+    if (year := _filter_value(filters, "year", bounds.year)) is not None:
         query = query.where(extract("year", Cancellation.cancelled_on) == year)
     if (overdue := _filter_value(filters, "overdue", lambda v: str(v).lower() in {"1", "true", "yes"})) is not None:
         query = query.where(Cancellation.overdue == overdue)

@@ -15,7 +15,7 @@ from models import Event, Role, User, db
 from models.org import DepartmentKind
 from models.sinks import SinkMonitoringReport, SinkProject, SinkStatus, SinkType
 from models.uploads import Upload
-from processes import audit
+from processes import audit, bounds
 from processes.dates import sink_application_due, sink_validation_due
 from processes.errors import Conflict, Forbidden, Invalid, ServiceError
 from processes.offsets import (
@@ -257,11 +257,11 @@ def sink_rows(filters: Mapping[str, Any] | None = None, *, today: date | None = 
         if filters.get("status"):
             query = query.where(SinkProject.status == SinkStatus(filters["status"]))
         if filters.get("year"):
-            query = query.where(extract("year", Event.ends_on) == int(filters["year"]))
+            query = query.where(extract("year", Event.ends_on) == bounds.year(filters["year"]))
         if filters.get("event_id"):
-            query = query.where(SinkProject.event_id == int(filters["event_id"]))
+            query = query.where(SinkProject.event_id == bounds.db_id(filters["event_id"]))
         if filters.get("organization_id"):
-            query = query.where(Event.organization_id == int(filters["organization_id"]))
+            query = query.where(Event.organization_id == bounds.db_id(filters["organization_id"]))
     except (TypeError, ValueError):
         raise Invalid(_l("Unknown filter value."), {"filters": [_l("Not a valid value.")]}) from None
     only_overdue = str(filters.get("overdue", "")).lower() in {"1", "true", "yes"}

@@ -6,6 +6,7 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from models import db
@@ -44,6 +45,13 @@ def _code_for(status: int) -> str:
     }.get(status, "server_error")
 
 
+def _number_out_of_range(exc: Exception) -> bool:
+    """SQLite cannot bind the integer (OverflowError); PostgreSQL: numeric_value_out_of_range (22003)."""
+    if isinstance(exc, OverflowError):
+        return True
+    return isinstance(exc, DataError) and getattr(exc.orig, "sqlstate", None) == "22003"
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):  # noqa: ANN202
@@ -70,6 +78,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # noqa: ANN202
         db.session.rollback()
+        if _number_out_of_range(exc):
+            # A number typed into a form, a query or a JSON body that no column can hold (ids are
+            # PostgreSQL INTEGERs): the request is wrong, not the server.
+            app.logger.warning("Number out of range in %s %s: %s", request.method, request.path, exc)
+            if wants_json():
+                return json_error(400, "bad_request", "A number in the request is out of range.")
+            return render_template("errors/error.html", status=400, title=TITLES[400],
+                                   message=_("A number in the request is out of range.")), 400
         app.logger.exception("Unhandled error")
         if wants_json():
             return json_error(500, "server_error", "Internal error; it has been logged.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response, abort, request
 from werkzeug.routing import IntegerConverter
 
+from processes.bounds import MAX_ID
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -28,7 +30,7 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002,ANN001
                  max: int | None = None, signed: bool = False) -> None:  # noqa: A002
-        super().__init__(map, fixed_digits, min, 2**31 - 1 if max is None else max, signed)
+        super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
 
 
 def register(app: Flask) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from babel.support import Translations
 
-from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, LiveServer
+from tests.e2e.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, LiveServer
 
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
 
@@ -27,8 +27,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=15_000)  # a shared CI machine can be slow; nothing here waits on purpose
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
@@ -43,7 +44,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live.stop()
     errors = live.errors_in_log()
     if errors and live.log is not None:
-        shutil.copy(live.log, ROOT / "tests" / "e2e" / "artifacts" / f"gunicorn-{live.port}.log")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(live.log, ARTIFACTS / f"gunicorn-{live.port}.log")
     assert not errors, f"the server logged unhandled errors (log copied to tests/e2e/artifacts/): {errors}"
 
 

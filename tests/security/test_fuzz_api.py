@@ -67,7 +67,9 @@ def test_no_server_errors(app, world, upload_dir, label):  # noqa: ANN001
 HOSTILE_QUERIES = ["page=-1", "page=0", "page=99999999999999999999", "page=abc", "per_page=-5", "per_page=0",
                    "per_page=99999999999999", "year=99999999999999", "year=-1", "year=0", "status=%3Cscript%3E",
                    "tier=nope", "sector=nope", "county=%00", "lang=xx", "next=//evil.example", "verify=1",
-                   "q=%27%20OR%201%3D1--", "from=1&to=99999999999999", "file=../../etc/passwd"]
+                   "q=%27%20OR%201%3D1--", "from=1&to=99999999999999", "file=../../etc/passwd",
+                   "event_id=99999999999999", "organization_id=99999999999999", "event=99999999999999",
+                   "overdue=maybe", "registry=nope", "serial=%00%00"]
 
 
 def test_hostile_query_strings_never_crash_a_get_route(app, world):  # noqa: ANN001
@@ -95,4 +97,52 @@ def test_hostile_query_strings_never_crash_a_get_route(app, world):  # noqa: ANN
             location = response.headers.get("Location", "")
             if "evil.example" in location:
                 failures.append(f"open redirect: {url}?{query} → {location}")
+    assert not failures, failures
+
+
+def test_numbers_no_column_can_hold_are_refused_not_a_crash(app, world):  # noqa: ANN001
+    """Integers beyond PostgreSQL's INTEGER (2**40) and beyond SQLite's (2**70), wherever an id or a
+    number is typed: JSON bodies, multipart fields, page forms. A 4xx, never a 500."""
+    import io
+
+    from tests.lifecycle import PDF, open_task, register
+    from tests.security.conftest import session_client
+
+    event = register(600, name="大数测试")
+    plan_task = open_task(event, "prepare_plan")
+    failures = []
+    for big in (2**40, 2**70):
+        api = session_client(app, None)
+        organizer = bearer("organizer")
+        body = {"boundary": [{"category": c, "included": c == "venue_energy", "reason": None if c == "venue_energy"
+                              else "不适用"} for c in ("venue_energy", "transport", "accommodation", "catering",
+                                                      "materials", "waste")],
+                "estimate": [{"factor_key": "grid_electricity_north_china_2022", "quantity": "10", "evidence": big,
+                              "people": big}],
+                "measures": [{"kind": "green_electricity", "description": "x", "expected_tco2e": "1"}],
+                "offset_plan": [{"instrument": "sd_inclusion_forestry", "quantity_tco2e": "10"}],
+                "verifier_body": big}
+        calls = {
+            "complete prepare_plan": api.post(f"/api/v1/tasks/{plan_task.id}/complete", json=body, headers=organizer),
+            "upload to event": api.post("/api/v1/uploads", headers=organizer, content_type="multipart/form-data",
+                                        data={"file": (io.BytesIO(PDF), "a.pdf"), "event_id": str(big)}),
+            "events filter": api.get(f"/api/v1/events?page={big}&per_page={big}&year={big}", headers=organizer),
+            "ledger filter": api.get(f"/api/v1/ledger/cancellations?event_id={big}", headers=bearer("commerce")),
+            "event participants": api.post("/api/v1/events", headers=organizer, json={
+                "name": "x", "kind": "exhibition", "sector": "commerce", "organizers": ["x"],
+                "organizer_type": "enterprise", "participants": big, "starts_on": "2030-01-01",
+                "ends_on": "2030-01-02", "venue": "x", "county": "任城区"}),
+        }
+        page = session_client(app, "organizer")
+        page_commerce = session_client(app, "commerce")
+        app.config["WTF_CSRF_ENABLED"] = False
+        try:
+            calls["comment on a task"] = page.post(f"/events/{world.event_id}/comments",
+                                                   data={"body": "x", "task_id": str(big)})
+            calls["reassign to a user"] = page_commerce.post(f"/tasks/{world.task_id}/reassign",
+                                                             data={"user_id": str(big)})
+            calls["notification"] = page.post(f"/notifications/{big}/read")
+        finally:
+            app.config["WTF_CSRF_ENABLED"] = True
+        failures += [f"{name} with {big}: {r.status_code}" for name, r in calls.items() if r.status_code >= 500]
     assert not failures, failures
