@@ -115,7 +115,7 @@ class Reviewer(Person):
             if response.status_code == 302 and "/events/" in response.headers.get("Location", ""):
                 _outcomes["completed"] += 1
                 _completed.append(task_id)
-                event = EVENT_LINK.search(response.headers["Location"])
+                event = re.search(r"/events/(\d+)", response.headers["Location"])
                 if event:
                     self.get(f"/events/{event.group(1)}", "event page")
             elif response.status_code == 409:  # another clerk completed it a moment earlier: correct

@@ -5,14 +5,14 @@ their reasons, tasks overdue per department (R-PLAN-1, R-TIME-1, R-TIME-2, R-OFF
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from models import Decision, Department, Event, EventDeadline, HumanTask, User, db
+from models import AuditEntry, Decision, Department, Event, EventDeadline, HumanTask, User, db
 from models.event import DeadlineKind, EventStatus, Tier
 from models.offsets import Cancellation, Instrument, OffsetPlanLine, Registry
 from models.sinks import SinkProject, SinkStatus
@@ -129,6 +129,7 @@ class Compliance:
     late_sinks: list[LateSink]
     returns: list[PlanReturn]
     overdue_tasks: list[OverdueTask]
+    governance: list[AuditEntry] = field(default_factory=list)  # overrides and version migrations (#10)
 
     def overdue_by_department(self) -> list[DepartmentOverdue]:
         """The overdue tasks counted per holding department (organizer and verifier lanes by lane)."""
@@ -144,7 +145,15 @@ def compliance(scope: Scope, today: date, visible: Select | None = None) -> Comp
     """Return the compliance report for the events in scope, within `visible` (a query on Event)."""
     ids = scope.events(visible)
     return Compliance(scope, today, late_plans(ids, today), late_cancellations(ids), priority_deviations(ids),
-                      late_sinks(ids, today), plan_returns(ids), overdue_tasks(ids, today))
+                      late_sinks(ids, today), plan_returns(ids), overdue_tasks(ids, today), governance(ids))
+
+
+def governance(ids: Select) -> list[AuditEntry]:
+    """Administrators' overrides and version migrations of the events, oldest first (issue #10)."""
+    from processes.overrides import GOVERNANCE_ACTIONS
+
+    return list(db.session.execute(select(AuditEntry).where(
+        AuditEntry.action.in_(GOVERNANCE_ACTIONS), AuditEntry.event_id.in_(ids)).order_by(AuditEntry.seq)).scalars())
 
 
 def late_plans(ids: Select, today: date) -> list[LatePlan]:

@@ -256,3 +256,13 @@ def test_funding_reviewer_override_roundtrip_keeps_the_amount_rules(demo):
     overrides.reassign(user("admin"), task.id, "finance lead", to_department=_department("finance"))
     db.session.commit()
     complete(event, "review_funding", "finance", {"decision": "approve", "amount_cny": Decimal("1")})
+
+
+def test_overrides_are_listed_in_the_compliance_report(client, auth, demo):
+    event = _in_review()
+    task = open_task(event, "review_plan_eeb")
+    overrides.reassign(user("admin"), task.id, "分局人手不足", to_user=user("eeb"))
+    db.session.commit()
+    auth.login("auditor")
+    html = client.get("/dashboard/compliance").get_data(as_text=True)
+    assert "override.reassigned" in html and "分局人手不足" in html

@@ -234,4 +234,10 @@ def compliance_tables(report: Compliance, locale: str) -> list[Table]:
               [[str(TASK_TITLES.get(t.task.name, t.task.title)), t.task.event_id, t.event_name,
                 t.task.holder_name(locale), t.task.due_on, t.days_overdue(report.today)]
                for t in report.overdue_tasks]),
+        Table("governance", _l("Administrators' overrides and process migrations"),
+              [Column("event_id", _l("Event no."), "event_id"), Column("action", _l("Action")),
+               Column("actor", _l("Who")), Column("at", _l("When"), "datetime"), Column("reason", _l("Reason"))],
+              [[g.event_id, g.action, g.actor, _local(g.at), g.reason] for g in report.governance],
+              note=_l("Every override needs a reason and is audited (reassignments, retried or skipped steps, "
+                      "corrected drafts, moves between diagram versions).")),
     ]
