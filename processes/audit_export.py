@@ -8,15 +8,13 @@ import io
 import json
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 
 from models import AuditEntry, Event, db
 from processes.audit import GENESIS, entry_hash
+from processes.spreadsheet import add_sheet, empty_workbook, safe_cell, workbook_bytes
 
 COLUMNS = ("seq", "at", "actor", "role", "action", "task", "reason", "detail", "hash", "prev_hash", "intact")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def event_entries(event: Event) -> list[AuditEntry]:
@@ -49,42 +47,24 @@ def audit_rows(event: Event) -> list[dict[str, Any]]:
     } for e in entries]
 
 
-def _safe(value: Any) -> Any:
-    """Keep spreadsheet programs from running typed text as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def export_csv(event: Event) -> str:
     """Return the event's audit trail as CSV text (encode as UTF-8 with BOM for spreadsheet programs)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in audit_rows(event):
-        writer.writerow({key: _safe(value) for key, value in row.items()})
+        writer.writerow({key: safe_cell(value) for key, value in row.items()})
     return out.getvalue()
-
-
-def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
-    sheet = workbook.create_sheet(title)
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_safe(value) for value in row])
-    sheet.freeze_panes = "A2"
 
 
 def export_xlsx(event: Event) -> bytes:
     """Return the event's audit trail as an XLSX workbook: entries, the BPMN path, the event."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    _sheet(workbook, "Audit", list(COLUMNS), [[row[c] for c in COLUMNS] for row in audit_rows(event)])
-    _sheet(workbook, "Path", ["step", "task"], [[i, name] for i, name in enumerate(bpmn_path(event_entries(event)), 1)])
-    _sheet(workbook, "Event", ["field", "value"],
-           [["event_id", event.id], ["name", event.name], ["tier", event.tier.value], ["status", event.status.value],
-            ["starts_on", event.starts_on.isoformat()], ["ends_on", event.ends_on.isoformat()]])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    workbook = empty_workbook()
+    add_sheet(workbook, "Audit", list(COLUMNS), [[row[c] for c in COLUMNS] for row in audit_rows(event)])
+    add_sheet(workbook, "Path", ["step", "task"],
+              [[i, name] for i, name in enumerate(bpmn_path(event_entries(event)), 1)])
+    add_sheet(workbook, "Event", ["field", "value"],
+              [["event_id", event.id], ["name", event.name], ["tier", event.tier.value],
+               ["status", event.status.value], ["starts_on", event.starts_on.isoformat()],
+               ["ends_on", event.ends_on.isoformat()]])
+    return workbook_bytes(workbook)

@@ -4,37 +4,24 @@ internal reaches the public (R-DIS-1); shared by the disclosure tests of every l
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 from sqlalchemy import select
 
 from models import Event, User, db
-from processes import accounting, events, workflow
+from processes import events
 from tests.lifecycle import (
-    account_data,
     after_event,
     approve_all,
     cancellation,
     complete,
     plan_data,
     register,
-    upload_for,
+    to_offsetting,
     user,
 )
 
 SECRET_COMMENT = "内部意见：预算偏高 internal remark"
 REVIEW_COMMENT = "请补充交通排放 please add transport"
-
-
-def _measures(event: Event) -> list[dict]:
-    return accounting.emissions_summary(event)["measures"]
-
-
-def report(event: Event) -> None:
-    complete(event, "report_reductions", "organizer",
-             {"measures": [{"measure_id": m["id"], "achieved_tco2e": Decimal("0.5"),
-                            "evidence": upload_for(event, name="green-power.pdf")}
-                           for m in _measures(event)]}, now=after_event(event))
 
 
 def sign(event: Event) -> None:
@@ -50,12 +37,7 @@ def confirmed_self_commitment(participants: int = 300, **kwargs) -> Event:  # no
     complete(event, "prepare_plan", "organizer", plan_data())
     complete(event, "review_plan_sector", "commerce", {"decision": "return", "comment": REVIEW_COMMENT})
     complete(event, "review_plan_eeb", "eeb_rencheng", {"decision": "approve"})
-    complete(event, "prepare_plan", "organizer", plan_data())
-    approve_all(event)
-    workflow.tick(after_event(event))
-    db.session.commit()
-    report(event)
-    complete(event, "account_emissions", "organizer", account_data(), now=after_event(event, 2))
+    to_offsetting(event, achieved="0.5")
     complete(event, "cancel_units", "organizer", cancellation(event), now=after_event(event, 3))
     sign(event)
     return event

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from models import Event, HumanTask, User, VerifierBody, db
 from models.accounting import EmissionCategory
 from models.uploads import Upload
-from processes import events, workflow
+from processes import accounting, events, workflow
 from processes.task_handlers import HANDLERS
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -99,6 +99,28 @@ def after_event(event: Event, days: int = 1) -> datetime:
 
 def account_data(kwh: str = "20000") -> dict[str, Any]:
     return {"activities": [{"factor_key": ELECTRICITY, "quantity": Decimal(kwh)}]}  # 20000 × 0.6776 = 13.552 t
+
+
+def report_reductions(event: Event, achieved: str = "0") -> None:
+    """The organizer reports every planned measure as having achieved `achieved` t (with evidence unless 0)."""
+    measures = accounting.emissions_summary(event)["measures"]
+    complete(event, "report_reductions", "organizer", {"measures": [
+        {"measure_id": m["id"], "achieved_tco2e": Decimal(achieved),
+         "evidence": upload_for(event, name="green-power.pdf") if Decimal(achieved) else None} for m in measures]},
+        now=after_event(event))
+
+
+def to_offsetting(event: Event, *, units: bool = True, sink: bool = False, achieved: str = "0",
+                  eeb_user: str = "eeb_rencheng") -> None:
+    """Walk a registered event to offsetting: its plan prepared and approved by all, the event over, the
+    reductions reported and the emissions accounted (13.552 t)."""
+    complete(event, "prepare_plan", "organizer", plan_data(units=units, sink=sink))
+    approve_all(event, eeb_user=eeb_user)
+    assert event.plan_published_at is not None
+    workflow.tick(after_event(event))
+    db.session.commit()
+    report_reductions(event, achieved)
+    complete(event, "account_emissions", "organizer", account_data(), now=after_event(event, 2))
 
 
 def cancellation(event: Event, quantity: int = 14, serial_from: str = "SDPH-2026-000001",

@@ -44,9 +44,7 @@ def register(app: Flask) -> None:
     @click.option("--now", "now_text", help="Pretend it is this ISO time (testing, catching up).")
     def tick(now_text: str | None) -> None:
         """Fire every due timer of every running event; idempotent, run it from cron every few minutes."""
-        now = datetime.fromisoformat(now_text) if now_text else utcnow()
-        if now.tzinfo is None:
-            raise click.BadParameter("give a time zone, e.g. 2027-06-01T00:00+08:00", param_hint="--now")
+        now = _now(now_text, example="2027-06-01T00:00+08:00")
         fired = workflow.tick(now)
         db.session.commit()
         for event_id, names in fired:
@@ -71,9 +69,7 @@ def register(app: Flask) -> None:
     @click.option("--now", "now_text", help="Pretend it is this ISO time.")
     def digest(now_text: str | None) -> None:
         """Queue and send the daily digest of the department leads who chose it (once a day, e.g. 08:00)."""
-        now = datetime.fromisoformat(now_text) if now_text else utcnow()
-        if now.tzinfo is None:
-            raise click.BadParameter("give a time zone, e.g. 2027-06-01T08:00+08:00", param_hint="--now")
+        now = _now(now_text, example="2027-06-01T08:00+08:00")
         queued = reminders.send_digests(now)
         db.session.commit()
         click.echo(f"{queued} digest(s) queued; {mailer.send_pending()} email(s) sent.")
@@ -234,6 +230,14 @@ def register(app: Flask) -> None:
             raise click.ClickException(f"{exc.message} ({details})") from exc
         db.session.commit()
         click.echo(f"Created {username} ({role}).")
+
+
+def _now(now_text: str | None, example: str) -> datetime:
+    """The time `--now` pretends it is (it must name its time zone, as in `example`), else the real time."""
+    now = datetime.fromisoformat(now_text) if now_text else utcnow()
+    if now.tzinfo is None:
+        raise click.BadParameter(f"give a time zone, e.g. {example}", param_hint="--now")
+    return now
 
 
 def _create_app() -> Flask:

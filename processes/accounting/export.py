@@ -8,14 +8,13 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import and_, select
 
 from models import Event, db
 from models.accounting import AccountStage, ActivityLine, EmissionFactor, FactorSet
 from processes.accounting.calculator import plain, round_tonnes
 from processes.accounting.summary import boundary_json, measures_json, stage_lines, stage_totals
+from processes.spreadsheet import add_sheet, empty_workbook, safe_cell, workbook_bytes
 
 COLUMNS = ("stage", "line", "category", "factor_key", "factor_name_zh", "factor_name_en", "factor_set",
            "quantity", "unit", "distance_km", "people", "kgco2e_per_unit", "gases", "source", "year", "status",
@@ -63,19 +62,9 @@ def _total_rows(event: Event, stage: AccountStage) -> list[dict[str, Any]]:
     return rows + [{"stage": stage.value, "line": "total", "tco2e": total}]
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: Any) -> Any:
-    """Keep spreadsheet programs from running typed text (a note, a name) as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _cell(column: str, value: Any) -> Any:
     if not isinstance(value, Decimal):
-        return _safe(value)
+        return safe_cell(value)
     return str(round_tonnes(value)) if column == "tco2e" else plain(value)
 
 
@@ -90,37 +79,24 @@ def export_csv(event: Event, stage: AccountStage | str | None = None) -> str:
     return out.getvalue()
 
 
-def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
-    sheet = workbook.create_sheet(title)
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_safe(value) for value in row])
-    sheet.freeze_panes = "A2"
-
-
 def export_xlsx(event: Event, stage: AccountStage | str | None = None) -> bytes:
     """Return the account as an XLSX workbook: account lines and totals, boundary, reductions."""
     stage = _stage(event, stage)
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = empty_workbook()
     lines = account_rows(event, stage) + _total_rows(event, stage)
-    _sheet(workbook, "Account", list(COLUMNS), [[row.get(c) for c in COLUMNS] for row in lines])
+    account = add_sheet(workbook, "Account", list(COLUMNS), [[row.get(c) for c in COLUMNS] for row in lines])
     tonnes_column = COLUMNS.index("tco2e") + 1
-    for (cell,) in workbook["Account"].iter_rows(min_row=2, min_col=tonnes_column, max_col=tonnes_column):
+    for (cell,) in account.iter_rows(min_row=2, min_col=tonnes_column, max_col=tonnes_column):
         cell.number_format = "0.000"
-    _sheet(workbook, "Boundary", ["category", "included", "reason"],
-           [[b["category"], b["included"], b["reason"]] for b in boundary_json(event)])
-    _sheet(workbook, "Reductions", ["kind", "description", "expected_tco2e", "achieved_tco2e", "evidence_upload_id"],
-           [[m["kind"], m["description"], _number(m["expected_tco2e"]), _number(m["achieved_tco2e"]), m["evidence"]]
-            for m in measures_json(event)])
-    _sheet(workbook, "Event", ["field", "value"],
-           [["event_id", event.id], ["name", event.name], ["starts_on", event.starts_on.isoformat()],
-            ["ends_on", event.ends_on.isoformat()], ["venue", event.venue], ["stage", stage.value]])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    add_sheet(workbook, "Boundary", ["category", "included", "reason"],
+              [[b["category"], b["included"], b["reason"]] for b in boundary_json(event)])
+    add_sheet(workbook, "Reductions", ["kind", "description", "expected_tco2e", "achieved_tco2e", "evidence_upload_id"],
+              [[m["kind"], m["description"], _number(m["expected_tco2e"]), _number(m["achieved_tco2e"]), m["evidence"]]
+               for m in measures_json(event)])
+    add_sheet(workbook, "Event", ["field", "value"],
+              [["event_id", event.id], ["name", event.name], ["starts_on", event.starts_on.isoformat()],
+               ["ends_on", event.ends_on.isoformat()], ["venue", event.venue], ["stage", stage.value]])
+    return workbook_bytes(workbook)
 
 
 def _number(text: str | None) -> Decimal | None:

@@ -157,23 +157,12 @@ def test_full_third_party_path_and_conflict_on_second_completion(client, demo, a
 
 
 def test_overlapping_serials_for_a_second_event_get_409_R_CAN_2(client, demo, api_token):
-    from decimal import Decimal
-
-    from processes import accounting
-    from tests.lifecycle import account_data, approve_all, complete, plan_data, register
+    from tests.lifecycle import register, to_offsetting
 
     events = []
     for name in ("第一场", "第二场"):
         event = register(600, name=name)
-        complete(event, "prepare_plan", "organizer", plan_data())
-        approve_all(event)
-        workflow.tick(after_event(event))
-        db.session.commit()
-        measures = accounting.emissions_summary(event)["measures"]
-        complete(event, "report_reductions", "organizer", {"measures": [
-            {"measure_id": m["id"], "achieved_tco2e": Decimal("0"), "evidence": None} for m in measures]},
-            now=after_event(event))
-        complete(event, "account_emissions", "organizer", account_data(), now=after_event(event))
+        to_offsetting(event)
         events.append(event)
     org = api_token("organizer")
     results = []

@@ -134,6 +134,34 @@ def event_end(organizer: User, event_id: int) -> str:
     return re.findall(r"\d{4}-\d{2}-\d{2}", facts)[-1]
 
 
+def plan_to_cancelled_units(browser, server, shots: Shots, t, language: str, tmp_path, *, username: str,  # noqa: ANN001
+                            name: str, participants: int, sector: str, bureau: str, verifier: bool,
+                            comment: str, serial: str) -> tuple[User, int]:
+    """The part both paths share: the organizer registers the event and prepares the plan (naming the verifier
+    on the third-party path), the sector bureau (its reviewer `bureau`) and the 任城区 EEB branch sign it off, each
+    in their own session,
+    the event takes place, the organizer reports the reductions, accounts the emissions and cancels the offset
+    units. Returns the organizer's (still open) session and the event's id."""
+    organizer = User(browser, server, username, language).sign_in()
+    event_id = register_event(organizer, shots, t, language, name, participants, sector)
+    expect(organizer.page.locator("main")).to_contain_text(t(language, "Prepare the carbon-neutrality plan"))
+    fill_plan(organizer, shots, t, language, name, verifier=verifier)
+    if verifier:
+        expect(organizer.page.locator("main")).to_contain_text(VERIFIER_BODY)
+
+    sign_off(browser, server, shots, t, language, bureau, "Review the plan (sector bureau)", name, comment)
+    sign_off(browser, server, shots, t, language, "eeb_rencheng",
+             "Review the plan (Ecology and Environment Bureau)", name, comment)
+    last_day = event_end(organizer, event_id)
+    expect(organizer.page.locator("main")).to_contain_text(t(language, "Plan published; reducing"))
+    shots(organizer.page, "plan published")
+
+    after_the_event(server, last_day)
+    report_and_account(organizer, shots, t, language, name, tmp_path)
+    cancel_units(organizer, shots, t, language, name, tmp_path, serial=serial)
+    return organizer, event_id
+
+
 def expect_confirmed(organizer: User, shots: Shots, t, language: str, event_id: int) -> None:  # noqa: ANN001
     page = organizer.page
     page.goto(f"/events/{event_id}")

@@ -9,19 +9,13 @@ from datetime import datetime
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Shots, User
+from tests.e2e.helpers import Shots
 from tests.e2e.steps import (
     JINING,
-    after_the_event,
     assert_clean_session,
-    cancel_units,
     check_public_page,
-    event_end,
     expect_confirmed,
-    fill_plan,
-    register_event,
-    report_and_account,
-    sign_off,
+    plan_to_cancelled_units,
 )
 
 pytestmark = pytest.mark.e2e
@@ -32,20 +26,9 @@ def test_self_commitment_path_ends_with_the_signed_commitment(browser, server, t
     shots = Shots("self-commitment-zh")
     name = "运河文化艺术节（端到端）"
 
-    organizer = User(browser, server, "organizer2", language).sign_in()
-    event_id = register_event(organizer, shots, t, language, name, 350, "culture_tourism")
-    expect(organizer.page.locator("main")).to_contain_text(t(language, "Prepare the carbon-neutrality plan"))
-    fill_plan(organizer, shots, t, language, name, verifier=False)
-
-    sign_off(browser, server, shots, t, language, "culture", "Review the plan (sector bureau)", name, "同意")
-    sign_off(browser, server, shots, t, language, "eeb_rencheng",
-             "Review the plan (Ecology and Environment Bureau)", name, "同意")
-    last_day = event_end(organizer, event_id)
-    expect(organizer.page.locator("main")).to_contain_text(t(language, "Plan published; reducing"))
-
-    after_the_event(server, last_day)
-    report_and_account(organizer, shots, t, language, name, tmp_path)
-    cancel_units(organizer, shots, t, language, name, tmp_path, serial="SDPH-E2ECOMMIT")
+    organizer, event_id = plan_to_cancelled_units(
+        browser, server, shots, t, language, tmp_path, username="organizer2", name=name, participants=350,
+        sector="culture_tourism", bureau="culture", verifier=False, comment="同意", serial="SDPH-E2ECOMMIT")
 
     page = organizer.open_task(t(language, "Sign the self-commitment"), name)
     expect(page.locator("input[name=confirmation_method]")).to_have_value("自我承诺")

@@ -10,16 +10,10 @@ from playwright.sync_api import expect
 from tests.e2e.helpers import Shots, User, write_pdf
 from tests.e2e.steps import (
     VERIFIER_BODY,
-    after_the_event,
     assert_clean_session,
-    cancel_units,
     check_public_page,
-    event_end,
     expect_confirmed,
-    fill_plan,
-    register_event,
-    report_and_account,
-    sign_off,
+    plan_to_cancelled_units,
 )
 
 pytestmark = pytest.mark.e2e
@@ -31,23 +25,11 @@ def test_third_party_exhibition_from_registration_to_confirmation(browser, serve
     shots = Shots(f"third-party-{language}")
     name = {"zh": "济宁国际会展周（端到端）", "en": "Jining Expo Week (end-to-end)"}[language]
 
-    organizer = User(browser, server, "organizer", language).sign_in()
-    event_id = register_event(organizer, shots, t, language, name, 600, "commerce")
-    expect(organizer.page.locator("main")).to_contain_text(t(language, "Prepare the carbon-neutrality plan"))
-    fill_plan(organizer, shots, t, language, name, verifier=True)
-    expect(organizer.page.locator("main")).to_contain_text(VERIFIER_BODY)
-
-    # Commerce (the sector bureau of an exhibition) and the 任城区 EEB branch, each in their own session.
-    sign_off(browser, server, shots, t, language, "commerce", "Review the plan (sector bureau)", name, "同意 approved")
-    sign_off(browser, server, shots, t, language, "eeb_rencheng",
-             "Review the plan (Ecology and Environment Bureau)", name, "同意 approved")
-    last_day = event_end(organizer, event_id)
-    expect(organizer.page.locator("main")).to_contain_text(t(language, "Plan published; reducing"))
-    shots(organizer.page, "plan published")
-
-    after_the_event(server, last_day)
-    report_and_account(organizer, shots, t, language, name, tmp_path)
-    cancel_units(organizer, shots, t, language, name, tmp_path, serial=f"SDPH-E2E{language.upper()}")
+    # Commerce is the sector bureau of an exhibition.
+    organizer, event_id = plan_to_cancelled_units(
+        browser, server, shots, t, language, tmp_path, username="organizer", name=name, participants=600,
+        sector="commerce", bureau="commerce", verifier=True, comment="同意 approved",
+        serial=f"SDPH-E2E{language.upper()}")
 
     verifier = User(browser, server, "verifier", language).sign_in()
     try:

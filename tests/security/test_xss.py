@@ -9,7 +9,6 @@ import dataclasses
 import io
 import re
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from markupsafe import escape
@@ -17,7 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import HumanTask, db
-from processes import accounting, events, uploads, workflow
+from processes import events, uploads, workflow
 from tests.lifecycle import (
     PDF,
     account_data,
@@ -27,6 +26,7 @@ from tests.lifecycle import (
     complete,
     plan_data,
     registration,
+    report_reductions,
     user,
 )
 from tests.security.conftest import bearer, build_world, session_client
@@ -58,10 +58,7 @@ def markup_world(demo, upload_dir):  # noqa: ANN001
     events.add_comment(user("organizer"), event, f"{SCRIPT}{IMG} comment")
     workflow.tick(after_event(event))
     db.session.commit()
-    measures = accounting.emissions_summary(event)["measures"]
-    complete(event, "report_reductions", "organizer", {"measures": [
-        {"measure_id": m["id"], "achieved_tco2e": Decimal("0"), "evidence": None} for m in measures]},
-        now=after_event(event))
+    report_reductions(event)
     complete(event, "account_emissions", "organizer", account_data() | {"activities": [
         account_data()["activities"][0] | {"note": FORMULA}]}, now=after_event(event, 2))
     cancelled = cancellation(event)

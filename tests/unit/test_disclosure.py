@@ -21,7 +21,6 @@ from tests.disclosed import (
     assert_no_personal_data,
     confirmed_self_commitment,
     published,
-    report,
     sign,
 )
 from tests.lifecycle import (
@@ -33,6 +32,8 @@ from tests.lifecycle import (
     evaluation,
     plan_data,
     register,
+    report_reductions,
+    to_offsetting,
     user,
 )
 from tests.pdftext import pdf_text, require_cjk_font, squeezed
@@ -61,7 +62,7 @@ def test_public_status_reads_correctly_at_each_stage_R_DIS_1(demo):
     workflow.tick(after_event(event))
     db.session.commit()
     assert status_of(event, local_today(after_event(event))) == PublicStatus.REDUCING
-    report(event)
+    report_reductions(event, "0.5")
     assert status_of(event, local_today(after_event(event))) == PublicStatus.ACCOUNTING
     complete(event, "account_emissions", "organizer", account_data(), now=after_event(event, 2))
     assert status_of(event, local_today(after_event(event, 2))) == PublicStatus.OFFSETTING
@@ -76,12 +77,7 @@ def test_public_status_reads_correctly_at_each_stage_R_DIS_1(demo):
 
 def test_missed_offset_deadline_reads_overdue_R_TIME_1(demo):
     event = register(300)
-    complete(event, "prepare_plan", "organizer", plan_data())
-    approve_all(event)
-    workflow.tick(after_event(event))
-    db.session.commit()
-    report(event)
-    complete(event, "account_emissions", "organizer", account_data(), now=after_event(event, 2))
+    to_offsetting(event, achieved="0.5")
     late = after_event(event, 200)
     workflow.tick(late)
     db.session.commit()
@@ -121,12 +117,7 @@ def test_disclosed_event_shows_plan_statement_cancellations_and_commitment_R_DIS
 
 def test_third_party_disclosure_gives_the_conclusion_not_the_verifiers_comment_R_TIER_1(demo):
     event = register(600)
-    complete(event, "prepare_plan", "organizer", plan_data())
-    approve_all(event)
-    workflow.tick(after_event(event))
-    db.session.commit()
-    report(event)
-    complete(event, "account_emissions", "organizer", account_data(), now=after_event(event, 2))
+    to_offsetting(event, achieved="0.5")
     complete(event, "cancel_units", "organizer", cancellation(event), now=after_event(event, 3))
     complete(event, "third_party_evaluation", "verifier", evaluation(event) | {"comment": REVIEW_COMMENT},
              now=after_event(event, 10))

@@ -25,6 +25,8 @@ from tests.lifecycle import (
     open_task,
     plan_data,
     register,
+    report_reductions,
+    to_offsetting,
     upload_for,
     user,
 )
@@ -33,24 +35,6 @@ from tests.lifecycle import (
 def actions(event) -> list[str]:
     return list(db.session.execute(select(AuditEntry.action).where(AuditEntry.event_id == event.id)
                                    .order_by(AuditEntry.seq)).scalars())
-
-
-def _to_offsetting(event, *, units=True, sink=False):
-    complete(event, "prepare_plan", "organizer", plan_data(units=units, sink=sink))
-    approve_all(event)
-    assert event.plan_published_at is not None
-    workflow.tick(after_event(event))
-    db.session.commit()
-    complete(event, "report_reductions", "organizer",
-             {"measures": [{"measure_id": m["id"], "achieved_tco2e": Decimal("0"), "evidence": None}
-                           for m in _measures(event)]}, now=after_event(event))
-    complete(event, "account_emissions", "organizer", account_data(), now=after_event(event, 2))
-
-
-def _measures(event):
-    from processes import accounting
-
-    return accounting.emissions_summary(event)["measures"]
 
 
 def test_tier_third_party_with_units_full_path_R_TIER_1(demo):
@@ -79,16 +63,14 @@ def test_tier_third_party_with_units_full_path_R_TIER_1(demo):
 
 
 def _finish_reductions_and_account(event):
-    complete(event, "report_reductions", "organizer",
-             {"measures": [{"measure_id": m["id"], "achieved_tco2e": Decimal("0"), "evidence": None}
-                           for m in _measures(event)]}, now=after_event(event))
+    report_reductions(event)
     complete(event, "account_emissions", "organizer", account_data(), now=after_event(event, 2))
 
 
 def test_tier_self_commitment_with_units_R_TIER_2(demo):
     event = register(300)
     assert event.tier == Tier.SELF_COMMITMENT
-    _to_offsetting(event)
+    to_offsetting(event)
     complete(event, "cancel_units", "organizer", cancellation(event), now=after_event(event, 3))
     assert open_names(event) == {"sign_commitment"}
     complete(event, "sign_commitment", "organizer",
@@ -105,7 +87,7 @@ def test_tier_self_commitment_with_units_R_TIER_2(demo):
 
 def test_commitment_requires_truthfulness_R_TIER_2(demo):
     event = register(300)
-    _to_offsetting(event)
+    to_offsetting(event)
     complete(event, "cancel_units", "organizer", cancellation(event), now=after_event(event, 3))
     with pytest.raises(Invalid) as exc:
         complete(event, "sign_commitment", "organizer",
@@ -124,7 +106,7 @@ def test_fewer_than_200_is_out_of_scope_R_TIER_0(demo):
 
 def test_new_forestry_sink_only_R_OFF_1(demo):
     event = register(600)
-    _to_offsetting(event, units=False, sink=True)
+    to_offsetting(event, units=False, sink=True)
     assert open_names(event) == {"register_sink_project"}
     complete(event, "register_sink_project", "organizer", {
         "name": "泗水县新造林碳汇项目", "sink_type": "forestry", "location": "泗水县", "area_ha": Decimal("120"),
@@ -141,7 +123,7 @@ def test_new_forestry_sink_only_R_OFF_1(demo):
 
 def test_units_and_sink_together(demo):
     event = register(600)
-    _to_offsetting(event, units=True, sink=True)
+    to_offsetting(event, units=True, sink=True)
     assert open_names(event) == {"cancel_units", "register_sink_project"}
     # the sink's planned 5 t count while it is being developed: 9 units cover 13.552 - 5
     complete(event, "cancel_units", "organizer", cancellation(event, quantity=9), now=after_event(event, 3))
@@ -176,9 +158,9 @@ def test_finance_reviews_only_when_funding_requested_R_DEPT_FIN(demo):
     assert "review_funding" not in open_names(unfunded)
 
 
-def test_not_neutral_evaluation_returns_to_offsetting(demo):
+def test_not_neutral_evaluation_returnsto_offsetting(demo):
     event = register(600)
-    _to_offsetting(event)
+    to_offsetting(event)
     complete(event, "cancel_units", "organizer", cancellation(event), now=after_event(event, 3))
     complete(event, "third_party_evaluation", "verifier", evaluation(event, "not_neutral"), now=after_event(event, 9))
     assert open_names(event) == {"cancel_units"}
@@ -187,7 +169,7 @@ def test_not_neutral_evaluation_returns_to_offsetting(demo):
 
 def test_offset_deadline_passes_after_six_months_R_TIME_1(demo):
     event = register(600)
-    _to_offsetting(event)
+    to_offsetting(event)
     due = add_months(event.ends_on, 6)
     assert workflow.tick(after_event(event, (due - event.ends_on).days - 1)) == []
     fired = workflow.tick(after_event(event, (due - event.ends_on).days + 1))
@@ -205,7 +187,7 @@ def test_offset_deadline_passes_after_six_months_R_TIME_1(demo):
 @pytest.mark.parametrize(("days", "timer"), [(370, "application_deadline_passed"), (735, "validation_deadline_passed")])
 def test_sink_deadlines_open_follow_up_for_natural_resources_R_TIME_2(demo, days, timer):
     event = register(600)
-    _to_offsetting(event, units=False, sink=True)
+    to_offsetting(event, units=False, sink=True)
     if timer == "validation_deadline_passed":
         complete(event, "register_sink_project", "organizer", {
             "name": "微山湖湿地碳汇", "sink_type": "forestry", "location": "微山县", "area_ha": Decimal("80"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -18,9 +17,7 @@ from processes.dates import add_months, offset_due
 from processes.reminders import lead_time, send_reminders
 from processes.task_handlers import HANDLERS
 from tests.lifecycle import (
-    account_data,
     after_event,
-    approve_all,
     cancellation,
     complete,
     evaluation,
@@ -28,6 +25,7 @@ from tests.lifecycle import (
     open_task,
     plan_data,
     register,
+    to_offsetting,
     user,
 )
 from tests.mailsink import MailSink, free_port, run_sink
@@ -85,20 +83,6 @@ def set_email(username: str, locale: str | None = None) -> str:
     account.email, account.locale = f"{username}@example.test", locale
     db.session.commit()
     return account.email
-
-
-def to_offsetting(event, *, units: bool = True, sink: bool = False) -> None:  # noqa: ANN001
-    from processes import accounting
-
-    complete(event, "prepare_plan", "organizer", plan_data(units=units, sink=sink))
-    approve_all(event)
-    workflow.tick(after_event(event))
-    db.session.commit()
-    measures = accounting.emissions_summary(event)["measures"]
-    complete(event, "report_reductions", "organizer",
-             {"measures": [{"measure_id": m["id"], "achieved_tco2e": Decimal("0"), "evidence": None}
-                           for m in measures]}, now=after_event(event))
-    complete(event, "account_emissions", "organizer", account_data(), now=after_event(event, 2))
 
 
 ORGANIZERS = {"organizer", "organizer_b"}  # the expo company's active users

@@ -23,15 +23,14 @@ from processes.dates import LOCAL_TZ, offset_due
 from processes.demo import DEMO_PASSWORD
 from processes.reports import Scope, Tally
 from tests.lifecycle import (
-    account_data,
     after_event,
-    approve_all,
     cancellation,
     complete,
     evaluation,
     open_task,
     plan_data,
     register,
+    to_offsetting,
     upload_for,
     user,
 )
@@ -66,19 +65,6 @@ def _event(name: str, *, starts: date, participants: int = 600, county: str = "�
     return event
 
 
-def _to_offsetting(event: Event, *, achieved: str = "0", units: bool = True, sink: bool = False,
-                   eeb_user: str = "eeb_rencheng") -> None:
-    complete(event, "prepare_plan", "organizer", plan_data(units=units, sink=sink))
-    approve_all(event, eeb_user=eeb_user)
-    workflow.tick(after_event(event))
-    db.session.commit()
-    measures = accounting.emissions_summary(event)["measures"]
-    complete(event, "report_reductions", "organizer", {"measures": [
-        {"measure_id": m["id"], "achieved_tco2e": Decimal(achieved),
-         "evidence": upload_for(event) if Decimal(achieved) else None} for m in measures]}, now=after_event(event))
-    complete(event, "account_emissions", "organizer", account_data(), now=after_event(event, 2))
-
-
 def _cea_cancellation(event: Event, days_after: int) -> dict:
     return {"cancellations": [{
         "instrument": "cea", "registry": "national_carbon_market", "serial_from": "CEA-2025-000001",
@@ -90,7 +76,7 @@ def _cea_cancellation(event: Event, days_after: int) -> dict:
 def build_world() -> World:
     """Events at different stages through the services, plus direct rows for what takes years."""
     confirmed = register(600, name="济宁国际车展")
-    _to_offsetting(confirmed, achieved="0.5")
+    to_offsetting(confirmed, achieved="0.5")
     complete(confirmed, "cancel_units", "organizer", cancellation(confirmed), now=after_event(confirmed, 3))
     complete(confirmed, "third_party_evaluation", "verifier", evaluation(confirmed), now=after_event(confirmed, 10))
 
@@ -99,7 +85,7 @@ def build_world() -> World:
                          department=qufu_branch)
     organs = register(300, county="曲阜市", name="孔子文化节", starts_in_days=40)
     organs.organizer_type = OrganizerType.PARTY_GOVERNMENT
-    _to_offsetting(organs, eeb_user="eeb_qufu")
+    to_offsetting(organs, eeb_user="eeb_qufu")
     complete(organs, "cancel_units", "organizer", _cea_cancellation(organs, 200), now=after_event(organs, 201))
 
     returned = register(600, name="运河论坛", starts_in_days=50)
@@ -108,7 +94,7 @@ def build_world() -> World:
     open_task(returned, "review_plan_eeb").due_on = TODAY - timedelta(days=5)
 
     sink = register(600, name="林业碳汇示范", starts_in_days=20)
-    _to_offsetting(sink, units=False, sink=True)
+    to_offsetting(sink, units=False, sink=True)
     workflow.tick(after_event(sink, 400))
 
     unpublished = _event("机关节能宣传周", starts=TODAY - timedelta(days=100), county="曲阜市",

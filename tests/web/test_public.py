@@ -154,20 +154,10 @@ def test_event_page_links_the_commitment_and_audit_exports(client, auth, events)
 
 
 def test_cancellations_are_public_as_soon_as_recorded_R_DIS_1(client, demo):
-    from decimal import Decimal
-
-    from processes import accounting, workflow
-    from tests.lifecycle import account_data, after_event, approve_all, cancellation, complete, plan_data, register
+    from tests.lifecycle import after_event, cancellation, to_offsetting
 
     event = register(600, name="运河马拉松")
-    complete(event, "prepare_plan", "organizer", plan_data())
-    approve_all(event)
-    workflow.tick(after_event(event))
-    db.session.commit()
-    complete(event, "report_reductions", "organizer", {"measures": [
-        {"measure_id": m["id"], "achieved_tco2e": Decimal("0"), "evidence": None}
-        for m in accounting.emissions_summary(event)["measures"]]}, now=after_event(event))
-    complete(event, "account_emissions", "organizer", account_data(), now=after_event(event))
+    to_offsetting(event)
     complete(event, "cancel_units", "organizer", cancellation(event, serial_from="SDPH-2026-000101"),
              now=after_event(event, 3))
     assert event.disclosed_at is None  # the verifier has not concluded yet

@@ -8,13 +8,12 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from tests.lifecycle import complete, register
-from tests.unit.test_lifecycle import _to_offsetting
+from tests.lifecycle import complete, register, to_offsetting
 
 
 def _registered_project():
     event = register(600, name="泗水造林碳汇活动")
-    _to_offsetting(event, units=False, sink=True)
+    to_offsetting(event, units=False, sink=True)
     from tests.lifecycle import after_event
 
     complete(event, "register_sink_project", "organizer", {

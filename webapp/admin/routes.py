@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -31,6 +33,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 bp.add_app_template_global(overrides.OVERRIDE_ACTIONS, "override_actions")  # marked on the event page
 
 NONE_CHOICE = (0, "—")
+T = TypeVar("T")
 
 
 def _fill_choices(form: CreateUserForm, locale_en: bool) -> None:
@@ -99,9 +102,7 @@ def processes():  # noqa: ANN201
 @roles_required(Role.ADMIN)
 def retry(event_id: int):  # noqa: ANN201
     """Re-run an automatic step that failed, after its cause was fixed (audited)."""
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
+    event = db.get_or_404(Event, event_id)
     instance = workflow.retry(current_user, event, reason=request.form.get("reason"))
     db.session.commit()
     if instance.status == "needs_attention":
@@ -123,6 +124,17 @@ def _flash_error(exc: ServiceError) -> None:
     db.session.rollback()
     details = "; ".join(str(m) for messages in exc.fields.values() for m in messages)
     flash(f"{exc.message}" + (f" ({details})" if details and details != str(exc.message) else ""), "error")
+
+
+def _committed(change: Callable[[], T]) -> T | None:
+    """Make an audited change and commit it; if it is refused, roll back, flash why and return None."""
+    try:
+        result = change()
+    except ServiceError as exc:
+        _flash_error(exc)
+        return None
+    db.session.commit()
+    return result
 
 
 @bp.route("/processes/diff")
@@ -178,12 +190,8 @@ def migrate():  # noqa: ANN201
 @roles_required(Role.ADMIN)
 def revert_migration(migration_id: int):  # noqa: ANN201
     """Undo one event's migration (only while nothing happened to the event since); audited."""
-    try:
-        row = migration.revert(current_user, migration_id, request.form.get("reason", ""))
-    except ServiceError as exc:
-        _flash_error(exc)
-    else:
-        db.session.commit()
+    row = _committed(lambda: migration.revert(current_user, migration_id, request.form.get("reason", "")))
+    if row is not None:
         flash(_("The event runs on version %(number)s again.", number=row.from_version.number), "success")
     back = request.form.get("next", "")
     return redirect(back if back.startswith("/admin/") and "//" not in back else url_for("admin.processes"))
@@ -194,9 +202,7 @@ def revert_migration(migration_id: int):  # noqa: ANN201
 @roles_required(Role.ADMIN)
 def event_process(event_id: int):  # noqa: ANN201
     """An event's open tasks and failed step, with the overrides an administrator may make."""
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
+    event = db.get_or_404(Event, event_id)
     instance = db.session.execute(db.select(ProcessInstance).where(ProcessInstance.event_id == event.id)).scalar()
     tasks = db.session.execute(db.select(HumanTask).where(
         HumanTask.event_id == event.id, HumanTask.status == "open").order_by(HumanTask.id)).scalars().all()
@@ -214,6 +220,13 @@ def _back(event_id: int):  # noqa: ANN202
     return redirect(url_for("admin.event_process", event_id=event_id))
 
 
+def _require_task(event_id: int, task_id: int) -> None:
+    """End the request with 404 unless the task is one of the event's."""
+    task = db.session.get(HumanTask, task_id)
+    if task is None or task.event_id != event_id:
+        abort(404)
+
+
 @bp.post("/events/<int:event_id>/tasks/<int:task_id>/reassign")
 @roles_required(Role.ADMIN)
 def override_reassign(event_id: int, task_id: int):  # noqa: ANN201
@@ -222,16 +235,10 @@ def override_reassign(event_id: int, task_id: int):  # noqa: ANN201
     kind, _sep, raw_id = target.partition(":")
     to_user = db.session.get(User, int(raw_id)) if kind == "user" and raw_id.isdigit() else None
     to_department = db.session.get(Department, int(raw_id)) if kind == "department" and raw_id.isdigit() else None
-    task = db.session.get(HumanTask, task_id)
-    if task is None or task.event_id != event_id:
-        abort(404)
-    try:
-        overrides.reassign(current_user, task_id, request.form.get("reason", ""), to_user=to_user,
-                           to_department=to_department)
-    except ServiceError as exc:
-        _flash_error(exc)
-    else:
-        db.session.commit()
+    _require_task(event_id, task_id)
+    reason = request.form.get("reason", "")
+    if _committed(lambda: overrides.reassign(current_user, task_id, reason, to_user=to_user,
+                                             to_department=to_department)) is not None:
         flash(_("The task was reassigned."), "success")
     return _back(event_id)
 
@@ -240,20 +247,14 @@ def override_reassign(event_id: int, task_id: int):  # noqa: ANN201
 @roles_required(Role.ADMIN)
 def override_data(event_id: int, task_id: int):  # noqa: ANN201
     """Correct the saved draft of a task not yet completed (reason required; audited)."""
-    task = db.session.get(HumanTask, task_id)
-    if task is None or task.event_id != event_id:
-        abort(404)
+    _require_task(event_id, task_id)
     try:
         data = json.loads(request.form.get("data") or "{}")
     except ValueError as exc:
         flash(_("The data is not valid JSON: %(error)s", error=str(exc)), "error")
         return _back(event_id)
-    try:
-        overrides.correct_data(current_user, task_id, data, request.form.get("reason", ""))
-    except ServiceError as exc:
-        _flash_error(exc)
-    else:
-        db.session.commit()
+    reason = request.form.get("reason", "")
+    if _committed(lambda: overrides.correct_data(current_user, task_id, data, reason)) is not None:
         flash(_("The task's data was corrected."), "success")
     return _back(event_id)
 
@@ -262,20 +263,13 @@ def override_data(event_id: int, task_id: int):  # noqa: ANN201
 @roles_required(Role.ADMIN)
 def override_step(event_id: int):  # noqa: ANN201
     """Retry or skip the automatic step that failed (reason required; audited)."""
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
+    event = db.get_or_404(Event, event_id)
     action = request.form.get("action")
     reason = request.form.get("reason", "")
-    try:
-        if action == "skip":
-            instance = overrides.skip_step(current_user, event, reason)
-        else:
-            instance = overrides.retry_step(current_user, event, reason)
-    except ServiceError as exc:
-        _flash_error(exc)
+    step = overrides.skip_step if action == "skip" else overrides.retry_step
+    instance = _committed(lambda: step(current_user, event, reason))
+    if instance is None:
         return _back(event_id)
-    db.session.commit()
     if instance.status == "needs_attention":
         flash(_("A step failed again: %(error)s", error=instance.error), "error")
     else:
