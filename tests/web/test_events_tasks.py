@@ -169,3 +169,18 @@ def test_failed_automatic_step_needs_attention_and_admin_retries_it(client, auth
     assert instance.status == "running" and event.plan_published_at is not None
     actions = set(db.session.execute(select(AuditEntry.action).where(AuditEntry.event_id == event.id)).scalars())
     assert {"process.step_failed", "process.retried", "plan.published"} <= actions
+
+
+def test_plan_form_marks_factors_not_yet_verified_issue_5(client, auth, demo):
+    """An organizer picking a factor sees which values are not yet checked against their source."""
+    import re
+
+    event = register(600)
+    task = open_task(event, "prepare_plan")
+    auth.login("organizer")
+    for lang, marker in (("zh", "待核实"), ("en", "not yet verified against its source")):
+        html = client.get(f"/tasks/{task.id}?lang={lang}").get_data(as_text=True)
+        options = dict(re.findall(r'<option[^>]*value="([a-z0-9_]+)"[^>]*>([^<]*)</option>', html))
+        assert marker not in options["grid_electricity_north_china_2022"]  # verified (MEE & NBS 2022)
+        assert marker in options["hotel_room_night"]  # a UK proxy, to-verify
+        assert marker in options["waste_incineration_msw_t"]

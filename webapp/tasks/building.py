@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from models import Event, HumanTask, VerifierBody, db
-from models.accounting import ActivityLine, EmissionCategory, ReductionMeasure
+from models.accounting import ActivityLine, EmissionCategory, FactorStatus, ReductionMeasure
 from processes import accounting, duties
 from webapp.formjson import flatten, form_data, json_safe
 from webapp.tasks.forms import TASK_FORMS, ActivityLineForm, FieldList, FormField, UploadIdField
@@ -19,9 +19,13 @@ BLANK_ROWS = 2  # extra empty rows on the page for lines still to be typed
 
 
 def _factor_choices(locale_en: bool) -> list[tuple[str, str]]:
+    """Factors of the current set; one whose value is not yet checked against its primary source
+    says so, so the organizer can prefer a checked one or a measured value (issue #5)."""
     rows = accounting.factors(accounting.current_factor_set())
+    unchecked = _("not yet verified against its source")
     return [("", "—")] + [
-        (f.key, f"{f.name_en if locale_en else f.name_zh} [{f.unit}]") for f in rows
+        (f.key, f"{f.name_en if locale_en else f.name_zh} [{f.unit}]"
+                + (f" ({unchecked})" if f.status is FactorStatus.TO_VERIFY else "")) for f in rows
     ]
 
 
