@@ -51,4 +51,4 @@ load: install translations
 ## Production-style server: gunicorn with several workers (set SECRET_KEY and DATABASE_URL).
 serve-prod: install translations
 	TANZHONG_ENV=production $(FLASK) init-db
-	TANZHONG_ENV=production $(VENV)/bin/gunicorn --workers 4 --bind $(HOST):$(PORT) 'webapp:create_app()'
+	TANZHONG_ENV=production $(VENV)/bin/gunicorn --config gunicorn.conf.py --workers 4 --bind $(HOST):$(PORT) 'webapp:create_app()'

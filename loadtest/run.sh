@@ -69,7 +69,7 @@ log "Schema, demo data and $EVENTS events waiting for sign-off"
 
 PORT=$(free_port)
 log "gunicorn --workers 4 on 127.0.0.1:$PORT"
-"$VENV/bin/gunicorn" --workers 4 --bind "127.0.0.1:$PORT" --timeout 60 --log-level warning \
+"$VENV/bin/gunicorn" --config gunicorn.conf.py --workers 4 --bind "127.0.0.1:$PORT" --timeout 60 --log-level warning \
   --error-logfile "$WORK/gunicorn.log" 'webapp:create_app()' &
 GUNICORN_PID=$!
 for _ in $(seq 1 120); do

@@ -45,6 +45,9 @@ class ProcessInstance(TimestampMixin, db.Model):
     )
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    diagram_json: Mapped[dict | None] = mapped_column(
+        JSON, comment="diagram elements completed and current, projected from the state at each save"
+    )
 
     process_version: Mapped[ProcessVersion] = relationship()
 

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from models import AuditEntry, Event, User, db
 from models.db import utcnow
@@ -45,10 +47,31 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def _lock_chain() -> None:
-    """Serialize appends to the chain (PostgreSQL advisory lock; SQLite serializes writers)."""
+_TAIL = "audit_chain_tail"  # session.info key: (seq, hash) of the last entry of this transaction
+
+
+def _chain_tail() -> tuple[int, str] | None:
+    """The last entry's (seq, hash), read once per transaction under the chain lock.
+
+    The first append of a transaction takes the lock (PostgreSQL advisory lock held to the end of the
+    transaction; SQLite serializes writers) and reads the tail; later appends of the same transaction
+    continue from what this session appended. Commit and rollback (also of a savepoint) forget it.
+    """
+    info = db.session.info
+    if _TAIL in info:
+        return info[_TAIL]
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(7420001)"))
+    last = db.session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    info[_TAIL] = (last.seq, last.hash) if last else None
+    return info[_TAIL]
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_tail(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested or transaction.parent is None:  # a savepoint or the transaction ended
+        session.info.pop(_TAIL, None)
 
 
 def record(
@@ -61,12 +84,10 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one audit entry in the current transaction (the caller commits)."""
-    _lock_chain()
-    last = db.session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    last = _chain_tail()
     event_id = event.id if isinstance(event, Event) else event
     entry = AuditEntry(
-        seq=(last.seq + 1) if last else 1,
+        seq=(last[0] + 1) if last else 1,
         at=utcnow(),
         actor_id=actor.id if actor else None,
         actor=actor.username if actor else "system",
@@ -77,11 +98,12 @@ def record(
         task=task,
         reason=reason,
         detail=_normalize(data),
-        prev_hash=last.hash if last else GENESIS,
+        prev_hash=last[1] if last else GENESIS,
     )
     entry.hash = entry_hash(entry)
     db.session.add(entry)
     db.session.flush()
+    db.session.info[_TAIL] = (entry.seq, entry.hash)
     return entry
 
 

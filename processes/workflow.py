@@ -8,6 +8,7 @@ projects it into rows people can query. Only `processes.engine` touches SpiffWor
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -169,29 +170,54 @@ def _load(instance: ProcessInstance, event: Event | None = None) -> engine.Workf
     return wf
 
 
+@dataclass(frozen=True)
+class _Views:
+    """What a save projects, read from the workflow once (each read walks the task tree)."""
+
+    ready: list[engine.UserTaskView]
+    timers: list[engine.TimerView]
+    done: set[str]
+    completed: bool
+
+    @classmethod
+    def of(cls, wf: engine.Workflow) -> _Views:
+        return cls(engine.ready_user_tasks(wf), engine.waiting_timers(wf),
+                   {entry.name for entry in engine.history(wf)}, engine.is_completed(wf))
+
+    @property
+    def open_names(self) -> set[str]:
+        return {view.name for view in self.ready}
+
+    def diagram(self) -> dict[str, list[str]]:
+        """The diagram's completed and current elements (open tasks, armed timers)."""
+        return {"completed": sorted(self.done),
+                "current": sorted(self.open_names | {timer.name for timer in self.timers})}
+
+
 def _save(instance: ProcessInstance, event: Event, wf: engine.Workflow, actor: User | None, now: datetime) -> None:
-    """Persist the state and project it: inbox rows, deadlines, event status, attention flag."""
+    """Persist the state and project it: inbox rows, deadlines, event status, attention flag, diagram."""
     instance.state_json = engine.serialize(wf)
-    timers = engine.waiting_timers(wf)
-    instance.next_timer_at = min((t.target for t in timers), default=None)
+    views = _Views.of(wf)
+    instance.next_timer_at = min((t.target for t in views.timers), default=None)
+    instance.diagram_json = views.diagram()
     failed = engine.failed_step(wf)
     if failed is not None:
         if instance.status != "needs_attention":
             audit.record(None, "process.step_failed", event=event, task=failed.name, data={"error": failed.error})
         instance.status, instance.error = "needs_attention", f"{failed.name}: {failed.error}"
-    elif engine.is_completed(wf):
+    elif views.completed:
         instance.status, instance.error = "completed", None
     else:
         instance.status, instance.error = "running", None
-    _sync_tasks(instance, event, wf, actor, now)
-    if moved := _sync_deadlines(event, wf):
+    _sync_tasks(instance, event, views, actor, now)
+    if moved := _sync_deadlines(event, views):
         _align_task_dues(event, moved)
-    event.status = _status(event, wf)
+    event.status = _status(event, wf, views)
 
 
-def _sync_tasks(instance: ProcessInstance, event: Event, wf: engine.Workflow, actor: User | None,
+def _sync_tasks(instance: ProcessInstance, event: Event, views: _Views, actor: User | None,
                 now: datetime) -> None:
-    ready = {view.id: view for view in engine.ready_user_tasks(wf)}
+    ready = {view.id: view for view in views.ready}
     open_rows = db.session.execute(
         select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
     ).scalars().all()
@@ -237,15 +263,13 @@ def _announce_return(event: Event) -> None:
     signals.plan_returned.send(event, comments=[(d.task, d.decision, d.comment) for d in returns])
 
 
-def _sync_deadlines(event: Event, wf: engine.Workflow) -> dict[DeadlineKind, date]:
+def _sync_deadlines(event: Event, views: _Views) -> dict[DeadlineKind, date]:
     """Create the deadlines that apply now; mark them met when their work is done.
 
     A deadline whose timer is armed falls on the timer's day, so a diagram version that moves the
     timer moves the deadline. Returns the deadlines not on the plan's usual day (for the inbox).
     """
-    done = {entry.name for entry in engine.history(wf)}
-    open_names = {view.name for view in engine.ready_user_tasks(wf)}
-    timers = engine.waiting_timers(wf)
+    done, open_names, timers = views.done, views.open_names, views.timers
     armed = {timer.name for timer in timers}
     armed_days = {TIMER_DEADLINES[t.name]: _deadline_day(t.target) for t in timers if t.name in TIMER_DEADLINES}
     existing = {d.kind: d for d in db.session.execute(
@@ -267,7 +291,7 @@ def _sync_deadlines(event: Event, wf: engine.Workflow) -> dict[DeadlineKind, dat
         offset = ensure(DeadlineKind.OFFSET, offset_due(event.ends_on))
         offsetting_open = open_names & {"cancel_units", "register_sink_project", "validate_sink_project"}
         if offset.met_at is None and not offsetting_open and (
-            open_names & CONFIRMATION_TASKS or engine.is_completed(wf)
+            open_names & CONFIRMATION_TASKS or views.completed
         ):
             offset.met_at = utcnow()
     if "register_sink_project" in open_names or DeadlineKind.SINK_APPLICATION in existing:
@@ -300,10 +324,10 @@ def _align_task_dues(event: Event, moved: dict[DeadlineKind, date]) -> None:
         row.due_on = max(moved[names[row.name]] + timedelta(days=TASK_DUE_RULES[row.name][1]), created_on)
 
 
-def _status(event: Event, wf: engine.Workflow) -> EventStatus:
-    if engine.is_completed(wf):
+def _status(event: Event, wf: engine.Workflow, views: _Views) -> EventStatus:
+    if views.completed:
         return END_STATUS.get(engine.end_event_reached(wf) or "", EventStatus.CONFIRMED)
-    open_names = {view.name for view in engine.ready_user_tasks(wf)}
+    open_names = views.open_names
     for name, status in STATUS_BY_TASK:
         if name in open_names:
             return status
@@ -513,17 +537,21 @@ def diagram_xml(event: Event, file_name: str = "event_lifecycle.bpmn") -> str:
 
 
 def diagram_state(event: Event) -> dict[str, Any]:
-    """Element ids to highlight: completed, current (open tasks, armed timers) and overdue."""
+    """Element ids to highlight: completed, current (open tasks, armed timers) and overdue.
+
+    Completed and current come from the projection written at each save; an instance saved before
+    that column existed is restored once to compute them.
+    """
     instance = db.session.execute(select(ProcessInstance).where(ProcessInstance.event_id == event.id)).scalar()
     if instance is None:
         return {"completed": [], "current": [], "overdue": [], "version": None, "status": None}
-    wf = _load(instance)
-    overdue_kinds = {d.kind for d in db.session.execute(
-        select(EventDeadline).where(EventDeadline.event_id == event.id)).scalars() if d.status == "overdue"}
+    projected = instance.diagram_json or _Views.of(_load(instance)).diagram()
+    overdue_kinds = set(db.session.execute(select(EventDeadline.kind).where(
+        EventDeadline.event_id == event.id, EventDeadline.overdue_at.is_not(None),
+        EventDeadline.met_at.is_(None))).scalars())  # the deadline's status "overdue"
     return {
-        "completed": sorted({entry.name for entry in engine.history(wf)}),
-        "current": sorted({view.name for view in engine.ready_user_tasks(wf)}
-                          | {timer.name for timer in engine.waiting_timers(wf)}),
+        "completed": projected["completed"],
+        "current": projected["current"],
         "overdue": sorted(name for name, kind in TIMER_DEADLINES.items() if kind in overdue_kinds),
         "version": instance.process_version.number,
         "status": instance.status,

@@ -19,6 +19,8 @@ def create_app(config_object: object | str | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter  # ids beyond the database's integers: 404, not a 500
     _configure(app, config_object)
 
+    from sqlalchemy.orm import joinedload
+
     from models import User, db
     from webapp.extensions import babel, csrf, limiter, login_manager, migrate, select_locale
 
@@ -33,7 +35,9 @@ def create_app(config_object: object | str | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+        # One query for the user and what every page asks of them (navigation, inbox, rights).
+        return db.session.get(User, int(user_id), options=[
+            joinedload(User.department), joinedload(User.organization), joinedload(User.verifier_body)])
 
     from webapp import (
         admin,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Flask
-from flask_babel import get_locale
+from flask import Flask, g
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -67,7 +67,34 @@ def unread_notifications() -> int:
     return unread_count(current_user)
 
 
+def _translations() -> Any:
+    """The request's translations, remembered against the locale object they were made for.
+
+    Flask-Babel's own lookup walks several context proxies per string; a page translates some fifty
+    strings. `force_locale` (the commitment is always in Chinese) swaps the locale object, so the
+    remembered translations are used only while the same locale is in force.
+    """
+    state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    remembered = getattr(state, "tanzhong_translations", None)
+    if locale is not None and remembered is not None and remembered[0] is locale:
+        return remembered[1]
+    translations = get_translations()
+    state = g.get("_flask_babel")
+    if state is not None and getattr(state, "babel_locale", None) is not None:
+        state.tanzhong_translations = (state.babel_locale, translations)
+    return translations
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(  # same callables as Flask-Babel's, with the lookup above
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
+
     @app.context_processor
     def inject() -> dict:
         locale = str(get_locale() or "zh_Hans_CN")

@@ -53,7 +53,10 @@ def emissions_summary(event: Event) -> dict[str, Any]:
     ``by_category`` lists all six categories; a stage not yet saved gives null figures.
     ``factor_set`` is the version the actual account used, else the estimate's, else null.
     """
-    lines = {stage: stage_lines(event, stage) for stage in AccountStage}
+    lines: dict[AccountStage, list[ActivityLine]] = {stage: [] for stage in AccountStage}
+    for line in db.session.execute(select(ActivityLine).filter_by(event_id=event.id)
+                                   .order_by(ActivityLine.position, ActivityLine.id)).scalars():
+        lines[line.stage].append(line)  # both stages in one query, each in form order
     totals = {stage: stage_totals(lines[stage]) for stage in AccountStage}
 
     def figure(stage: AccountStage, category: EmissionCategory) -> str | None:
