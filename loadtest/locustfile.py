@@ -25,6 +25,10 @@ REVIEWERS = int(os.environ.get("LOAD_REVIEWERS", "20"))
 ORGANIZERS = int(os.environ.get("LOAD_ORGANIZERS", "10"))
 MAX_REQUESTS_PER_USER = int(os.environ.get("LOAD_MAX_REQUESTS_PER_USER", "2000"))  # a hard bound per user
 THINK = tuple(float(s) for s in os.environ.get("LOAD_THINK_SECONDS", "1,3").split(","))  # between two clicks
+# "click": a person reads each page before the next click (inbox → plan → approve), the default;
+# "task": the clicks of one review follow each other without pause and the think time comes only
+# between reviews — a harsher burst load, kept for comparison with earlier runs (docs/operations.md).
+PACE = os.environ.get("LOAD_PACE", "click")
 RESULTS = Path(os.environ.get("LOAD_RESULTS", "loadtest/results"))
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TASK_LINK = re.compile(r'href="/tasks/(\d+)"')
@@ -75,6 +79,11 @@ class Person(FastHttpUser):
             self.environment.stats.reset_all()
             _measuring["since"] = time.monotonic()
 
+    def read(self) -> None:
+        """The person reads the page before clicking on (LOAD_PACE=click)."""
+        if PACE == "click":
+            self.wait()
+
     def get(self, path: str, name: str):  # noqa: ANN201
         self.requests_made += 1
         if self.requests_made > MAX_REQUESTS_PER_USER:
@@ -103,11 +112,13 @@ class Reviewer(Person):
         if not ids:
             return  # nothing left to review: keep browsing
         task_id = int(random.choice(ids))  # noqa: S311
+        self.read()
         page = self.get(f"/tasks/{task_id}", "task page")
         token = CSRF.search(page.text or "")
         if page.status_code != 200 or token is None or 'name="decision"' not in (page.text or ""):
             _outcomes["already done"] += 1
             return
+        self.read()
         self.requests_made += 1
         with self.client.post(f"/tasks/{task_id}", name=COMPLETE, allow_redirects=False, catch_response=True,
                               data={"csrf_token": token.group(1), "decision": "approve",
@@ -145,6 +156,7 @@ class Organizer(Person):
             listing = self.get("/events/mine", "my events")
             ids = EVENT_LINK.findall(listing.text or "")
         if ids:
+            self.read()
             self.get(f"/events/{random.choice(ids)}", "event page")  # noqa: S311
 
     @task(1)
@@ -188,6 +200,7 @@ def _stop(environment, **_kwargs) -> None:  # noqa: ANN001
     summary = {
         "seconds": round(seconds, 1),
         "think_seconds": list(THINK),
+        "pace": PACE,
         "users": getattr(environment.parsed_options, "num_users", None),
         "requests": total.num_requests,
         "failures": len(_failed),  # over the whole run, spawning included

@@ -70,6 +70,10 @@ def check(results: Path) -> list[str]:
     return problems
 
 
+_PACES = {"click": "before every click (LOAD_PACE=click)",
+          "task": "between reviews, the clicks of a review back to back (LOAD_PACE=task)"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Report a load run and check it for lost updates.")
     parser.add_argument("--results", type=Path, default=Path("loadtest/results"))
@@ -77,7 +81,7 @@ def main() -> None:
     summary = json.loads((args.results / "summary.json").read_text())
     think = "–".join(f"{t:g}" for t in summary.get("think_seconds", []))
     print(f"\nLoad test: {summary['users']} users, {summary['seconds']} s measured, against gunicorn (4 workers) on "
-          f"127.0.0.1, {think} s between clicks; figures once all had signed in")
+          f"127.0.0.1, {think} s {_PACES.get(summary.get('pace'), 'between clicks')}; figures once all had signed in")
     print(f"  throughput       {summary['throughput_rps']} requests/s ({summary['requests']} requests, "
           f"{summary['failures']} failed)")
     for name in ("pages", "task_completion", "sign_in"):

@@ -184,3 +184,22 @@ def test_plan_form_marks_factors_not_yet_verified_issue_5(client, auth, demo):
         assert marker not in options["grid_electricity_north_china_2022"]  # verified (MEE & NBS 2022)
         assert marker in options["hotel_room_night"]  # a UK proxy, to-verify
         assert marker in options["waste_incineration_msw_t"]
+
+
+def test_my_events_and_event_list_are_paged_and_keep_the_filter(client, auth, demo):
+    """An organizer with many events gets them 25 to a page; the bureau's list keeps its status filter."""
+    import re
+
+    for number in range(26):
+        register(600, name=f"展会{number:02d}", starts_in_days=30 + number)
+    auth.login("organizer")
+    first = client.get("/events/mine?lang=en").get_data(as_text=True)
+    assert len(set(re.findall(r'href="/events/(\d+)"', first))) == 25
+    assert "展会25" in first and "展会00" not in first  # latest first
+    assert "Page 1 of 2" in first and 'href="/events/mine?page=2"' in first
+    second = client.get("/events/mine?page=2").get_data(as_text=True)
+    assert "展会00" in second and "展会25" not in second
+    auth.logout()
+    auth.login("commerce")
+    listing = client.get("/events/?status=planning").get_data(as_text=True)
+    assert "page=2&amp;status=planning" in listing or "status=planning&amp;page=2" in listing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from models import Event, HumanTask, Role, db
 from webapp.authz import roles_required
@@ -11,6 +12,7 @@ from webapp.extensions import SUPPORTED_LOCALES
 from webapp.navigation import safe_next
 
 bp = Blueprint("main", __name__, template_folder="templates")
+PAGE_SIZE = 25  # events per page of "My events"
 
 
 @bp.route("/")
@@ -29,13 +31,13 @@ def index():  # noqa: ANN201
 @bp.route("/events/mine")
 @roles_required(Role.ORGANIZER)
 def my_events():  # noqa: ANN201
-    events = db.session.execute(
-        db.select(Event)
-        .where(Event.organization_id == current_user.organization_id)
-        .order_by(Event.starts_on.desc())
-    ).scalars().all()
+    page = max(request.args.get("page", 1, type=int), 1)
+    events = db.paginate(db.select(Event).where(Event.organization_id == current_user.organization_id)
+                         .order_by(Event.starts_on.desc(), Event.id.desc()),
+                         page=page, per_page=PAGE_SIZE, error_out=False)
     open_tasks = db.session.execute(
-        db.select(HumanTask).where(HumanTask.event_id.in_([e.id for e in events]), HumanTask.status == "open")
+        db.select(HumanTask).where(HumanTask.event_id.in_([e.id for e in events.items]), HumanTask.status == "open")
+        .options(joinedload(HumanTask.claimed_by), joinedload(HumanTask.department))
         .order_by(HumanTask.due_on)
     ).scalars().all()
     next_tasks: dict[int, list[HumanTask]] = {}
