@@ -8,11 +8,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
-from models import Event, HumanTask, Role, User, db
+from models import Event, EventDeadline, HumanTask, Organization, Role, User, db
 from models.db import utcnow
 from models.event import EventKind, EventStatus, Sector, Tier
 from models.org import DepartmentKind, OrganizerType
 from processes import audit, workflow
+from processes.dates import local_today
 from processes.errors import Forbidden, Invalid, NotFound
 from processes.lanes import SECTOR_DEPARTMENT
 from processes.orgdata import COUNTY_NAMES
@@ -114,6 +115,26 @@ def visible_events_query(user: User) -> Select:
     if sectors:
         conditions.append(Event.sector.in_(sectors))
     return query.where(or_(*conditions))
+
+
+def filter_events(query: Select, *, status: EventStatus | None = None, overdue: bool = False,
+                  text: str | None = None, today: date | None = None) -> Select:
+    """Narrow an events query the way bureau staff chase their work: by status, to the events with
+    something overdue (a deadline of the plan passed unmet, R-TIME-1/R-TIME-2, or an open task past
+    its due day), and by a piece of the event's name, venue or organizers' names."""
+    if status is not None:
+        query = query.where(Event.status == status)
+    if overdue:
+        today = today or local_today(utcnow())
+        late_deadline = select(EventDeadline.event_id).where(
+            EventDeadline.overdue_at.is_not(None), EventDeadline.met_at.is_(None))
+        late_task = select(HumanTask.event_id).where(HumanTask.status == "open", HumanTask.due_on < today)
+        query = query.where(or_(Event.id.in_(late_deadline), Event.id.in_(late_task)))
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Event.name.ilike(pattern, escape="\\"), Event.venue.ilike(pattern, escape="\\"),
+                                Event.organization.has(Organization.name.ilike(pattern, escape="\\"))))
+    return query
 
 
 def get_event_for(user: User, event_id: int) -> Event:

@@ -203,3 +203,32 @@ def test_my_events_and_event_list_are_paged_and_keep_the_filter(client, auth, de
     auth.login("commerce")
     listing = client.get("/events/?status=planning").get_data(as_text=True)
     assert "page=2&amp;status=planning" in listing or "status=planning&amp;page=2" in listing
+
+
+def test_bureau_staff_filter_events_by_text_status_and_overdue_R_TIME_1(client, auth, demo):
+    """EEB staff chasing overdue work: the list narrows to what they asked for, and says so when a
+    filter value is unknown."""
+    from processes import workflow
+    from processes.dates import add_months
+    from tests.lifecycle import after_event, to_offsetting
+
+    late = register(600, name="逾期展会")
+    to_offsetting(late)
+    due = add_months(late.ends_on, 6)
+    workflow.tick(after_event(late, (due - late.ends_on).days + 1))
+    db.session.commit()
+    fresh = register(600, name="新展会")
+    auth.login("eeb_rencheng")
+
+    def shown(query: str) -> set[str]:
+        html = client.get(f"/events/?{query}").get_data(as_text=True)
+        return {name for name in ("逾期展会", "新展会") if name in html}
+
+    assert shown("") == {"逾期展会", "新展会"}
+    assert shown("overdue=1") == {"逾期展会"}
+    assert shown("q=新展") == {"新展会"}
+    assert shown("q=%25") == set()  # a literal %, not a wildcard
+    assert shown(f"status={fresh.status.value}") == {"新展会"}
+    response = client.get("/events/?status=nonsense&lang=en")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "There is no status" in html and "新展会" in html

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from models import AuditEntry, Comment, Decision, Event, EventDeadline, HumanTask, Role, VerifierBody, db
+from models.event import EventStatus
 from models.offsets import OffsetPlanLine
 from models.uploads import Upload
 from processes import accounting, events, offsets, uploads, workflow
@@ -20,18 +21,29 @@ from webapp.formjson import form_data
 
 bp = Blueprint("events", __name__, url_prefix="/events", template_folder="templates")
 PAGE_SIZE = 25
+MAX_SEARCH = 100  # characters of a search text
 
 
 @bp.route("/")
 @login_required
 def index():  # noqa: ANN201
     page = max(request.args.get("page", 1, type=int), 1)
-    query = events.visible_events_query(current_user).order_by(Event.starts_on.desc(), Event.id.desc())
-    status = request.args.get("status")
-    if status:
-        query = query.where(Event.status == status)
-    listing = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
-    return render_template("events/index.html", events=listing)
+    filters = {"status": request.args.get("status", ""), "overdue": request.args.get("overdue", ""),
+               "q": (request.args.get("q") or "").strip()[:MAX_SEARCH]}
+    status = None
+    if filters["status"]:
+        try:
+            status = EventStatus(filters["status"])
+        except ValueError:
+            flash(_("There is no status “%(status)s”; all statuses are shown.", status=filters["status"][:40]),
+                  "error")
+            filters["status"] = ""
+    query = events.filter_events(events.visible_events_query(current_user), status=status,
+                                 overdue=filters["overdue"] == "1", text=filters["q"])
+    listing = db.paginate(query.order_by(Event.starts_on.desc(), Event.id.desc()),
+                          page=page, per_page=PAGE_SIZE, error_out=False)
+    return render_template("events/index.html", events=listing, statuses=list(EventStatus),
+                           filters=filters, link_args={k: v for k, v in filters.items() if v})
 
 
 @bp.route("/new", methods=["GET", "POST"])
