@@ -52,6 +52,8 @@ def fill_plan(organizer: User, shots: Shots, t, language: str, name: str, *, ver
         else:
             included.uncheck()
             page.fill(f"input[name=boundary-{index}-reason]", EXCLUDED[language])
+    unchecked = page.locator("select[name=estimate-0-factor_key] option[value=hotel_room_night]")
+    expect(unchecked).to_contain_text(t(language, "not yet verified against its source"))  # issue #5
     page.select_option("select[name=estimate-0-factor_key]", "grid_electricity_north_china_2022")
     page.fill("input[name=estimate-0-quantity]", "10000")
     page.fill("input[name=estimate-0-unit]", "kWh")
@@ -73,6 +75,13 @@ def sign_off(browser, server, shots: Shots, t, language: str, username: str, ste
     """A department reviewer approves the plan from their own inbox, in their own session."""
     reviewer = User(browser, server, username, language).sign_in()
     try:
+        if username.startswith("eeb"):  # the EEB clerk first finds the event in the Events list
+            page = reviewer.page
+            page.click("nav a[href='/events/']")
+            page.fill("input[name=q]", name)
+            page.click("main form[role=search] button[type=submit]")
+            expect(page.locator("main table")).to_contain_text(name)
+            shots(page, f"{username} finds the event")
         page = reviewer.open_task(t(language, step), name)
         expect(page.locator("main")).to_contain_text(name)
         shots(page, f"{username} reviews")
