@@ -68,6 +68,12 @@ def _chain_tail() -> tuple[int, str] | None:
     return info[_TAIL]
 
 
+def lock_chain() -> None:
+    """Take the chain's lock for the rest of the transaction now (callers that take other advisory
+    locks take this one first, so every transaction locks in the same order: no deadlock)."""
+    _chain_tail()
+
+
 @sa_event.listens_for(Session, "after_transaction_end")
 def _forget_tail(session: Session, transaction: SessionTransaction) -> None:
     if transaction.nested or transaction.parent is None:  # a savepoint or the transaction ended

@@ -315,7 +315,7 @@ def _serialize(rows: Sequence[Cancellation]) -> None:
     SQLite: a no-op write takes the database's single write lock now, before the check.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        audit._lock_chain()
+        audit.lock_chain()
         for key in sorted({_lock_key(row) for row in rows}):
             db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     else:

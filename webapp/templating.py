@@ -100,11 +100,12 @@ def register(app: Flask) -> None:
         locale = str(get_locale() or "zh_Hans_CN")
         from models.accounting import EmissionCategory
         from processes.dates import LOCAL_TZ
-        from webapp.tasks.titles import DECISION_TITLES, TASK_TITLES
+        from webapp.tasks.titles import ACTION_TITLES, DECISION_TITLES, TASK_TITLES
 
         return {
             "today": datetime.now(LOCAL_TZ).date(),
             "task_titles": TASK_TITLES,
+            "action_titles": ACTION_TITLES,
             "decision_titles": DECISION_TITLES,
             "category_titles": {c.value: c.title for c in EmissionCategory},
             "nav_items": nav_items,

@@ -41,3 +41,21 @@ def test_every_marked_message_has_a_chinese_translation():
 def test_the_templates_with_extensions_are_extracted():
     """The emissions card uses `{% do %}`; its strings are found only with the extension configured."""
     assert "Emissions and offsets" in _extracted()
+
+
+def test_every_audit_action_recorded_by_the_services_has_a_title():
+    """The event history shows actions in words; a new action without a title would show its code."""
+    import re
+
+    from webapp.tasks.titles import ACTION_TITLES
+
+    literal = re.compile(r'audit\.record\([^"\n]*"([a-z_]+\.[a-z_]+)"|_refuse\([^"\n]*"([a-z_]+\.[a-z_]+)"')
+    conditional = re.compile(r'"([a-z_]+\.[a-z_]+)" if .* else "([a-z_]+\.[a-z_]+)"')
+    recorded: set[str] = set()
+    for path in [*ROOT.glob("processes/**/*.py"), *ROOT.glob("webapp/**/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        for match in (*literal.finditer(text), *conditional.finditer(text)):
+            recorded.update(name for name in match.groups() if name)
+    recorded |= {"evaluation.neutral", "evaluation.not_neutral"}  # f"evaluation.{conclusion}"
+    assert len(recorded) > 40
+    assert sorted(recorded - set(ACTION_TITLES)) == []
