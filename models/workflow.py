@@ -19,8 +19,12 @@ class ProcessVersion(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    spec_json: Mapped[str] = mapped_column(Text, comment="serialized SpiffWorkflow specs of this version")
-    files: Mapped[dict] = mapped_column(JSON, default=dict, comment="the BPMN XML of each file, by file name")
+    # Large (specs ~50 KB, the BPMN files more) and rarely needed: the running code uses the parsed specs
+    # cached by content_hash; these load on first access only (diagram download, another version's specs).
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True,
+                                           comment="serialized SpiffWorkflow specs of this version")
+    files: Mapped[dict] = mapped_column(JSON, default=dict, deferred=True,
+                                        comment="the BPMN XML of each file, by file name")
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     note: Mapped[str | None] = mapped_column(Text, comment="what changed and why (given when deploying)")
 

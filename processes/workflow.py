@@ -539,13 +539,18 @@ def diagram_xml(event: Event, file_name: str = "event_lifecycle.bpmn") -> str:
 def diagram_state(event: Event) -> dict[str, Any]:
     """Element ids to highlight: completed, current (open tasks, armed timers) and overdue.
 
-    Completed and current come from the projection written at each save; an instance saved before
-    that column existed is restored once to compute them.
+    Completed and current come from the projection written at each save (read without the state and
+    the version's specs and files, which are large); an instance saved before that column existed is
+    restored once to compute them.
     """
-    instance = db.session.execute(select(ProcessInstance).where(ProcessInstance.event_id == event.id)).scalar()
-    if instance is None:
+    row = db.session.execute(
+        select(ProcessInstance.id, ProcessInstance.diagram_json, ProcessInstance.status, ProcessInstance.error,
+               ProcessVersion.number)
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+        .where(ProcessInstance.event_id == event.id)).first()
+    if row is None:
         return {"completed": [], "current": [], "overdue": [], "version": None, "status": None}
-    projected = instance.diagram_json or _Views.of(_load(instance)).diagram()
+    projected = row.diagram_json or _Views.of(_load(db.session.get(ProcessInstance, row.id))).diagram()
     overdue_kinds = set(db.session.execute(select(EventDeadline.kind).where(
         EventDeadline.event_id == event.id, EventDeadline.overdue_at.is_not(None),
         EventDeadline.met_at.is_(None))).scalars())  # the deadline's status "overdue"
@@ -553,9 +558,9 @@ def diagram_state(event: Event) -> dict[str, Any]:
         "completed": projected["completed"],
         "current": projected["current"],
         "overdue": sorted(name for name, kind in TIMER_DEADLINES.items() if kind in overdue_kinds),
-        "version": instance.process_version.number,
-        "status": instance.status,
-        "error": instance.error,
+        "version": row.number,
+        "status": row.status,
+        "error": row.error,
     }
 
 
