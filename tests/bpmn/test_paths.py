@@ -574,14 +574,42 @@ def test_imports_in_scripts_are_rejected_when_loading(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("step", [SCRIPT_STEP, CONDITION_STEP], ids=["script", "condition"])
-@pytest.mark.parametrize("code", ["open('/etc/passwd')", "eval('1')", "getattr(1, 'real')", "globals()"])
-def test_conditions_and_scripts_cannot_reach_dangerous_builtins(tmp_path: Path, services, step: str, code: str) -> None:
-    """ARCHITECTURE (Scripts): only a small set of safe builtins exists; the step fails cleanly."""
-    wf = engine.start(_scratch(tmp_path, step, code), start_data(), services.mapping)
+@pytest.mark.parametrize("code", ["open('/etc/passwd')", "eval('1')", "getattr(1, 'real')", "globals()", "(1).real",
+                                  "[x for x in range(3)]", "lambda: 1", "str(1, encoding='x')"])
+def test_conditions_and_scripts_cannot_reach_dangerous_builtins(tmp_path: Path, step: str, code: str) -> None:
+    """ARCHITECTURE (Scripts): only a small set of safe builtins can be called, no attributes, no
+    comprehensions or lambdas; such a diagram is refused when it is loaded, before anything runs."""
+    with pytest.raises(engine.SpecError):
+        _scratch(tmp_path, step, code)
+
+
+@pytest.mark.parametrize(("condition", "taken"), [
+    ("tier in ('third_party', 'self_commitment') and not uses_units", True),
+    ("0 < len(names) <= 2 and names[0] == 'a'", True),
+    ("missing_ok or sum([1, 2]) > 3", False),
+    ("'x' if uses_units else tier == 'third_party'", True),
+])
+def test_conditions_are_interpreted_over_task_data(tmp_path: Path, services, condition: str, taken: bool) -> None:
+    """The diagrams' conditions are interpreted node by node (never Python's eval)."""
+    spec = _scratch(tmp_path, CONDITION_STEP, condition.replace("<", "&lt;"))
+    data = {**start_data(), "uses_units": False, "names": ["a", "b"], "missing_ok": 0}
+    wf = engine.start(spec, data, services.mapping)
+    assert engine.failed_step(wf) is None
+    assert ("other_end" in {h.name for h in engine.history(wf)}) is taken
+
+
+def test_scripts_assign_and_delete_task_data(tmp_path: Path, services) -> None:
+    script = "a = b = 2\na += 3\nif a > 4:\n    c = [a, b]\nelse:\n    c = None\ndel b"
+    wf = engine.start(_scratch(tmp_path, SCRIPT_STEP, script), start_data(), services.mapping)
+    assert engine.failed_step(wf) is None
+    data = wf.last_task.data
+    assert data["a"] == 5 and data["c"] == [5, 2] and "b" not in data
+
+
+def test_an_unknown_name_fails_the_step_cleanly(tmp_path: Path, services) -> None:
+    wf = engine.start(_scratch(tmp_path, CONDITION_STEP, "no_such_variable == 1"), start_data(), services.mapping)
     failed = engine.failed_step(wf)
-    assert failed is not None
-    assert failed.name == "step"
-    assert f"name '{code.split('(')[0]}' is not defined" in failed.error
+    assert failed is not None and failed.name == "step" and "name 'no_such_variable' is not defined" in failed.error
 
 
 def test_user_data_is_only_data(walk) -> None:
