@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from models.db import TimestampMixin, db
 from models.org import LabelledEnum, Organization, OrganizerType, User, VerifierBody
@@ -165,3 +167,18 @@ class EventDeadline(db.Model):
         if self.met_at is not None:
             return "met_late" if self.overdue_at is not None else "met"
         return "overdue" if self.overdue_at is not None else "open"
+
+    @hybrid_property
+    def is_overdue(self) -> bool:
+        """Status "overdue": its timer fired and it is not met (also usable in queries)."""
+        return self.overdue_at is not None and self.met_at is None
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.overdue_at.is_not(None), cls.met_at.is_(None))
+
+    @classmethod
+    def late_on(cls, today: date) -> ColumnElement[bool]:
+        """Unmet, and its timer fired or its last day is past (the tick may not have run yet)."""
+        return and_(cls.met_at.is_(None), or_(cls.overdue_at.is_not(None), cls.due_on < today))

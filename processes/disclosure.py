@@ -88,8 +88,7 @@ def overdue_event_ids(event_ids: Iterable[int]) -> set[int]:
     if not ids:
         return set()
     return set(db.session.execute(select(EventDeadline.event_id).where(
-        EventDeadline.event_id.in_(ids), EventDeadline.overdue_at.is_not(None),
-        EventDeadline.met_at.is_(None))).scalars())
+        EventDeadline.event_id.in_(ids), EventDeadline.is_overdue)).scalars())
 
 
 # --------------------------------------------------------------------------- finding events

@@ -120,14 +120,13 @@ def visible_events_query(user: User) -> Select:
 def filter_events(query: Select, *, status: EventStatus | None = None, overdue: bool = False,
                   text: str | None = None, today: date | None = None) -> Select:
     """Narrow an events query the way bureau staff chase their work: by status, to the events with
-    something overdue (a deadline of the plan passed unmet, R-TIME-1/R-TIME-2, or an open task past
+    something overdue (a deadline of the plan past and unmet, R-TIME-1/R-TIME-2, or an open task past
     its due day), and by a piece of the event's name, venue or organizers' names."""
     if status is not None:
         query = query.where(Event.status == status)
     if overdue:
         today = today or local_today(utcnow())
-        late_deadline = select(EventDeadline.event_id).where(
-            EventDeadline.overdue_at.is_not(None), EventDeadline.met_at.is_(None))
+        late_deadline = select(EventDeadline.event_id).where(EventDeadline.late_on(today))  # as the dashboard
         late_task = select(HumanTask.event_id).where(HumanTask.status == "open", HumanTask.due_on < today)
         query = query.where(or_(Event.id.in_(late_deadline), Event.id.in_(late_task)))
     if text:

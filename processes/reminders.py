@@ -95,7 +95,7 @@ def digest_for(lead: User, now: datetime) -> dict:
     kinds = SUPERVISED_DEADLINES.get(lead.department.kind, ()) if lead.department else ()
     deadlines = db.session.execute(select(EventDeadline).where(
         EventDeadline.event_id.in_(select(visible.c.id)), EventDeadline.kind.in_(kinds),
-        EventDeadline.met_at.is_(None), EventDeadline.overdue_at.is_not(None))
+        EventDeadline.is_overdue)
         .order_by(EventDeadline.due_on)).scalars().all() if kinds else []
     new_events = db.session.execute(events.visible_events_query(lead).where(
         Event.created_at >= (now - timedelta(days=1)).astimezone(UTC)).order_by(Event.id)).scalars().all()

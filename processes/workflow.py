@@ -552,8 +552,7 @@ def diagram_state(event: Event) -> dict[str, Any]:
         return {"completed": [], "current": [], "overdue": [], "version": None, "status": None}
     projected = row.diagram_json or _Views.of(_load(db.session.get(ProcessInstance, row.id))).diagram()
     overdue_kinds = set(db.session.execute(select(EventDeadline.kind).where(
-        EventDeadline.event_id == event.id, EventDeadline.overdue_at.is_not(None),
-        EventDeadline.met_at.is_(None))).scalars())  # the deadline's status "overdue"
+        EventDeadline.event_id == event.id, EventDeadline.is_overdue)).scalars())
     return {
         "completed": projected["completed"],
         "current": projected["current"],

@@ -211,8 +211,7 @@ def offset_by_instrument(ids: Select) -> dict[Instrument, Decimal]:
 
 def overdue_deadline_condition(today: date) -> Any:
     """An unmet deadline whose timer fired, or whose last day is past (the tick may not have run yet)."""
-    return and_(EventDeadline.met_at.is_(None),
-                or_(EventDeadline.overdue_at.is_not(None), EventDeadline.due_on < today))
+    return EventDeadline.late_on(today)
 
 
 def overdue_by_department(ids: Select, today: date) -> list[OverdueRow]:
