@@ -255,7 +255,8 @@ def connect_subscribers() -> None:
 
 # --------------------------------------------------------------------------- reading
 def unread_count(user: User) -> int:
-    return db.session.execute(select(func.count(Notification.id)).where(
+    # count(*), not count(id): answered from the (user_id, read_at) index alone (the bell is on every page)
+    return db.session.execute(select(func.count()).select_from(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))).scalar_one()
 
 

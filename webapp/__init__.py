@@ -22,9 +22,21 @@ def create_app(config_object: object | str | None = None) -> Flask:
     from sqlalchemy.orm import joinedload
 
     from models import User, db
+    from models.db import end_read_only_transaction
     from webapp.extensions import babel, csrf, limiter, login_manager, migrate, select_locale
 
     db.init_app(app)
+
+    @app.teardown_appcontext
+    def end_read_only(exc: BaseException | None) -> None:
+        # Before Flask-SQLAlchemy removes the session (teardowns run in reverse order): a request that
+        # only read commits, so PostgreSQL keeps its prepared statements (models/db.py).
+        if exc is None:
+            try:
+                end_read_only_transaction(db.session())
+            except Exception:  # the session's removal rolls back; the response is already made
+                app.logger.exception("could not end a read-only transaction")
+
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
