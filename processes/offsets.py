@@ -440,12 +440,14 @@ def reverse_cancellation(cancellation: Cancellation, actor: User, reason: str) -
 # --- read side ---------------------------------------------------------------------------------
 
 
-def offsets_summary(event: Event, accounted_tco2e: Decimal | None, *, today: date | None = None) -> dict[str, Any]:
+def offsets_summary(event: Event, accounted_tco2e: Decimal | None, *, today: date | None = None,
+                    cancellations: list[Cancellation] | None = None) -> dict[str, Any]:
     """Return the event's `offsets` object of API.md: tonnes cancelled by instrument, validated sink
     tonnes, coverage of the accounted emissions (rounded down, so 99.9 % never reads 100) and
-    whether offsetting is overdue (a late cancellation, or short of coverage after 6 months, R-TIME-1)."""
+    whether offsetting is overdue (a late cancellation, or short of coverage after 6 months, R-TIME-1).
+    `cancellations`: the event's `active_cancellations`, when the caller has read them."""
     today = today or date.today()
-    rows = active_cancellations(event)
+    rows = active_cancellations(event) if cancellations is None else cancellations
     by_instrument: dict[Instrument, Decimal] = {}
     for row in rows:
         by_instrument[row.instrument] = by_instrument.get(row.instrument, Decimal(0)) + row.quantity_tco2e

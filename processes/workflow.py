@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Decision, Event, EventDeadline, HumanTask, ProcessInstance, ProcessVersion, User, db
@@ -478,6 +479,13 @@ def inbox_query(user: User):  # noqa: ANN201 - a SQLAlchemy Select
     return query.order_by(HumanTask.due_on.is_(None), HumanTask.due_on, HumanTask.id)
 
 
+def with_holders(query):  # noqa: ANN001,ANN201 - a SQLAlchemy Select of HumanTask
+    """The same tasks with who holds them (person, department, organisation, body) in the same query,
+    for lists that show `HumanTask.holder_name` on every row."""
+    return query.options(joinedload(HumanTask.claimed_by), joinedload(HumanTask.department),
+                         joinedload(HumanTask.organization), joinedload(HumanTask.verifier_body))
+
+
 # --------------------------------------------------------------------------- timers and repair
 def tick(now: datetime | None = None) -> list[tuple[int, list[str]]]:
     """Fire every due timer of every running instance (idempotent); return (event id, timers)."""
@@ -536,12 +544,12 @@ def diagram_xml(event: Event, file_name: str = "event_lifecycle.bpmn") -> str:
     return instance.process_version.files[file_name]
 
 
-def diagram_state(event: Event) -> dict[str, Any]:
+def diagram_state(event: Event, deadlines: list[EventDeadline] | None = None) -> dict[str, Any]:
     """Element ids to highlight: completed, current (open tasks, armed timers) and overdue.
 
     Completed and current come from the projection written at each save (read without the state and
     the version's specs and files, which are large); an instance saved before that column existed is
-    restored once to compute them.
+    restored once to compute them. `deadlines`: all of the event's, when the caller has read them.
     """
     row = db.session.execute(
         select(ProcessInstance.id, ProcessInstance.diagram_json, ProcessInstance.status, ProcessInstance.error,
@@ -551,8 +559,11 @@ def diagram_state(event: Event) -> dict[str, Any]:
     if row is None:
         return {"completed": [], "current": [], "overdue": [], "version": None, "status": None}
     projected = row.diagram_json or _Views.of(_load(db.session.get(ProcessInstance, row.id))).diagram()
-    overdue_kinds = set(db.session.execute(select(EventDeadline.kind).where(
-        EventDeadline.event_id == event.id, EventDeadline.is_overdue)).scalars())
+    if deadlines is None:
+        overdue_kinds = set(db.session.execute(select(EventDeadline.kind).where(
+            EventDeadline.event_id == event.id, EventDeadline.is_overdue)).scalars())
+    else:
+        overdue_kinds = {d.kind for d in deadlines if d.is_overdue}
     return {
         "completed": projected["completed"],
         "current": projected["current"],

@@ -71,8 +71,8 @@ def new():  # noqa: ANN201
 @login_required
 def show(event_id: int):  # noqa: ANN201
     event = events.get_event_for(current_user, event_id)
-    open_tasks = db.session.execute(
-        select(HumanTask).where(HumanTask.event_id == event.id, HumanTask.status == "open")).scalars().all()
+    open_tasks = db.session.execute(workflow.with_holders(
+        select(HumanTask).where(HumanTask.event_id == event.id, HumanTask.status == "open"))).unique().scalars().all()
     deadlines = db.session.execute(
         select(EventDeadline).where(EventDeadline.event_id == event.id).order_by(EventDeadline.due_on)).scalars().all()
     decisions = db.session.execute(
@@ -82,17 +82,22 @@ def show(event_id: int):  # noqa: ANN201
     history = db.session.execute(
         select(AuditEntry).where(AuditEntry.event_id == event.id).order_by(AuditEntry.seq)).scalars().all()
     emissions = accounting.emissions_summary(event)
-    offset_summary = offsets.offsets_summary(event, emissions_total(emissions))
+    cancellations = offsets.active_cancellations(event)
+    offset_summary = offsets.offsets_summary(event, emissions_total(emissions), cancellations=cancellations)
     return render_template(
         "events/show.html", event=event, open_tasks=open_tasks, deadlines=deadlines, decisions=decisions,
         comments=comments, history=history, emissions=emissions, offsets=offset_summary,
         my_task_ids={t.id for t in open_tasks if workflow.may_act(current_user, t)},
-        diagram=workflow.diagram_state(event),
-        verifier_bodies=db.session.execute(select(VerifierBody).order_by(VerifierBody.name)).scalars().all(),
+        diagram=workflow.diagram_state(event, deadlines),
+        verifier_bodies=_verifier_bodies,  # called by the page only where a form offers the choice
         offset_plan=db.session.execute(select(OffsetPlanLine).where(OffsetPlanLine.event_id == event.id)
                                        .order_by(OffsetPlanLine.id)).scalars().all(),
-        cancellations=offsets.active_cancellations(event),
+        cancellations=cancellations,
     )
+
+
+def _verifier_bodies() -> list[VerifierBody]:
+    return list(db.session.execute(select(VerifierBody).order_by(VerifierBody.name)).scalars())
 
 
 def emissions_total(summary: dict) -> Decimal | None:

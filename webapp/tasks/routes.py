@@ -9,7 +9,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from models import Comment, Decision, Event, HumanTask, Role, User, db
@@ -35,9 +34,7 @@ def _locale_en() -> bool:
 @login_required
 def inbox():  # noqa: ANN201
     page = max(request.args.get("page", 1, type=int), 1)
-    query = workflow.inbox_query(current_user).options(  # who holds each task, in the same query
-        joinedload(HumanTask.claimed_by), joinedload(HumanTask.department), joinedload(HumanTask.organization),
-        joinedload(HumanTask.verifier_body))
+    query = workflow.with_holders(workflow.inbox_query(current_user))
     tasks = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     events = {e.id: e for e in db.session.execute(
         select(Event).where(Event.id.in_({t.event_id for t in tasks.items}))).scalars()}
