@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from models.db import TimestampMixin, db, utcnow
-from models.org import LabelledEnum
+from models.org import LabelledEnum, User
 
 
 class NotificationKind(LabelledEnum):
@@ -66,6 +66,16 @@ class Notification(TimestampMixin, db.Model):
         String(160), unique=True, comment="set for reminders: the same reminder is never created twice"
     )
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# The bell's count, read with the signed-in user in the request's first query (deferred: only where asked
+# for with `undefer`; expire it after marking notifications read). count(*) is answered from the
+# (user_id, read_at) index alone.
+User.unread_notifications = column_property(
+    select(func.count()).select_from(Notification)
+    .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+    .correlate_except(Notification).scalar_subquery(),
+    deferred=True)
 
 
 class EmailOutbox(TimestampMixin, db.Model):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import TimestampMixin, db, utcnow
 from models.org import Department, Organization, User, VerifierBody
+
+if TYPE_CHECKING:
+    from models.event import Event
 
 
 class ProcessVersion(TimestampMixin, db.Model):
@@ -83,6 +87,7 @@ class HumanTask(TimestampMixin, db.Model):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     instance: Mapped[ProcessInstance] = relationship()
+    event: Mapped[Event] = relationship()
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     department: Mapped[Department | None] = relationship()
     organization: Mapped[Organization | None] = relationship()

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import joinedload
 
 from models import Event, EventDeadline, HumanTask, Organization, Role, User, db
 from models.db import utcnow
@@ -141,7 +142,8 @@ def get_event_for(user: User, event_id: int) -> Event:
 
     :raises NotFound: unknown or not visible (404 either way, so ids cannot be probed).
     """
-    event = db.session.execute(visible_events_query(user).where(Event.id == event_id)).scalar()
+    event = db.session.execute(visible_events_query(user).where(Event.id == event_id)
+                               .options(joinedload(Event.verifier_body))).scalar()  # shown on its pages
     if event is None:
         raise NotFound(_l("No such event."))
     return event

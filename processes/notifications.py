@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from models import (
     Decision,
@@ -147,6 +147,7 @@ def notify(users: Iterable[User], kind: NotificationKind, *, event: Event | None
                                     task_id=linked.id if linked else None, params=params, dedupe_key=key)
         db.session.add(notification)
         db.session.flush()
+        db.session.expire(user, ["unread_notifications"])  # the bell counts again if it is asked
         written.append(notification)
         if user.email and mailer.enabled() and email_wanted(user, kind):
             link = absolute_url("tasks.show", task_id=linked.id) if linked else (
@@ -255,9 +256,8 @@ def connect_subscribers() -> None:
 
 # --------------------------------------------------------------------------- reading
 def unread_count(user: User) -> int:
-    # count(*), not count(id): answered from the (user_id, read_at) index alone (the bell is on every page)
-    return db.session.execute(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))).scalar_one()
+    """The bell's count: usually loaded with the signed-in user (`User.unread_notifications`)."""
+    return user.unread_notifications
 
 
 def notifications_query(user: User):  # noqa: ANN201 - a SQLAlchemy Select
@@ -272,6 +272,7 @@ def mark_read(user: User, notification_id: int) -> Notification:
         raise NotFound(_l("No such notification."))
     if notification.read_at is None:
         notification.read_at = utcnow()
+        db.session.expire(user, ["unread_notifications"])
     return notification
 
 
@@ -279,6 +280,7 @@ def mark_all_read(user: User) -> int:
     """Mark every unread notification of the user read; return how many."""
     result = db.session.execute(update(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    db.session.expire(user, ["unread_notifications"])
     return result.rowcount or 0
 
 

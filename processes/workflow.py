@@ -362,7 +362,9 @@ def get_task_for(user: User, human_task_id: int) -> HumanTask:
 
     :raises NotFound: unknown, or not the user's (404, so others cannot probe ids).
     """
-    task = db.session.get(HumanTask, human_task_id)
+    # The task's event (and its third-party body) in the same query: every caller needs them next.
+    task = db.session.get(HumanTask, human_task_id,
+                          options=[joinedload(HumanTask.event).joinedload(Event.verifier_body)])
     if task is None or not may_act(user, task):
         raise NotFound(_l("No such task in your inbox."))
     return task

@@ -19,7 +19,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter  # ids beyond the database's integers: 404, not a 500
     _configure(app, config_object)
 
-    from sqlalchemy.orm import joinedload
+    from sqlalchemy.orm import joinedload, undefer
 
     from models import User, db
     from models.db import end_read_only_transaction
@@ -47,9 +47,10 @@ def create_app(config_object: object | str | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        # One query for the user and what every page asks of them (navigation, inbox, rights).
+        # One query for the user and what every page asks of them (navigation, inbox, rights, the bell).
         return db.session.get(User, int(user_id), options=[
-            joinedload(User.department), joinedload(User.organization), joinedload(User.verifier_body)])
+            joinedload(User.department), joinedload(User.organization), joinedload(User.verifier_body),
+            undefer(User.unread_notifications)])
 
     from webapp import (
         admin,

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from models import Event, db
 from models.accounting import AccountStage, ActivityLine, BoundaryCategory, EmissionCategory, ReductionMeasure
@@ -55,6 +56,7 @@ def emissions_summary(event: Event) -> dict[str, Any]:
     """
     lines: dict[AccountStage, list[ActivityLine]] = {stage: [] for stage in AccountStage}
     for line in db.session.execute(select(ActivityLine).filter_by(event_id=event.id)
+                                   .options(joinedload(ActivityLine.factor_set))
                                    .order_by(ActivityLine.position, ActivityLine.id)).scalars():
         lines[line.stage].append(line)  # both stages in one query, each in form order
     totals = {stage: stage_totals(lines[stage]) for stage in AccountStage}

@@ -403,3 +403,20 @@ def test_daily_digest_for_leads_who_chose_it_once_a_day(demo, runner, smtp_sink)
     body = MailSink.body(digests[0])
     assert "Review the plan (Ecology and Environment Bureau)" in body and f"/tasks/{task.id}" in body
     assert event.name in body and "New events" in body
+
+
+# --------------------------------------------------------------------------- the bell's count
+def test_bell_count_follows_new_and_read_notifications_in_the_same_request(people):
+    """The count is read with the signed-in user; what happens later in the request (nothing committed
+    in between) still shows."""
+    organizer = user("organizer")
+    notifications.mark_all_read(organizer)
+    assert notifications.unread_count(organizer) == 0
+    event = register(600)
+    db.session.commit()
+    notifications.mark_all_read(organizer)
+    assert notifications.unread_count(organizer) == 0
+    [note] = notifications.notify([organizer], NotificationKind.PLAN_PUBLISHED, event=event, params={})
+    assert notifications.unread_count(organizer) == 1
+    notifications.mark_read(organizer, note.id)
+    assert notifications.unread_count(organizer) == 0

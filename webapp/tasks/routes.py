@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from models import Comment, Decision, Event, HumanTask, Role, User, db
@@ -34,11 +35,9 @@ def _locale_en() -> bool:
 @login_required
 def inbox():  # noqa: ANN201
     page = max(request.args.get("page", 1, type=int), 1)
-    query = workflow.with_holders(workflow.inbox_query(current_user))
+    query = workflow.with_holders(workflow.inbox_query(current_user)).options(joinedload(HumanTask.event))
     tasks = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
-    events = {e.id: e for e in db.session.execute(
-        select(Event).where(Event.id.in_({t.event_id for t in tasks.items}))).scalars()}
-    return render_template("tasks/inbox.html", tasks=tasks, events=events)
+    return render_template("tasks/inbox.html", tasks=tasks)
 
 
 def _stored_uploads(form_names: list[str], event: Event) -> MultiDict:
@@ -57,7 +56,7 @@ def _stored_uploads(form_names: list[str], event: Event) -> MultiDict:
 @login_required
 def show(task_id: int):  # noqa: ANN201
     task = workflow.get_task_for(current_user, task_id)
-    event = db.session.get(Event, task.event_id)
+    event = task.event  # loaded with the task
     if request.method == "GET" or task.status != "open":
         form = build_task_form(task, event, locale_en=_locale_en(), blank_rows=task.status == "open")
         return _render(task, event, form)
