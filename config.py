@@ -29,6 +29,10 @@ class Config:
     # None means "SQLite file in the Flask instance folder" (filled in by create_app).
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # PostgreSQL: psycopg prepares a statement from its 5th use on a connection (docs/operations.md).
+    # Set to 0 behind a pooler in transaction mode that does not track prepared statements (PgBouncer
+    # before 1.21, or without max_prepared_statements).
+    DATABASE_PREPARED_STATEMENTS: bool = _bool("DATABASE_PREPARED_STATEMENTS", True)
     UPLOAD_DIR: str | None = os.environ.get("UPLOAD_DIR")
     MAX_UPLOAD_MB: int = int(os.environ.get("MAX_UPLOAD_MB", "20"))
     BABEL_DEFAULT_LOCALE: str = os.environ.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")

@@ -4,11 +4,18 @@ browse their events — all through the HTML pages, as in the browser (sign-in f
 Run by loadtest/run.sh against gunicorn on 127.0.0.1 (never another host). Every completion the
 server confirmed (302 to the event) is appended to $LOAD_RESULTS/completed.txt for the lost-update
 check, and a summary (throughput, p50/p95 per kind of request) goes to $LOAD_RESULTS/summary.json.
+
+Phases: the people sign in (10 per second: a storm of scrypt checks), then SETTLE seconds in which
+the server works off what queued up during the storm, then the working period of LOAD_MEASURE_SECONDS,
+after which the run stops. The figures of the working period are the result; those of the sign-ins
+and of the settling seconds are reported beside them, never dropped (docs/operations.md).
+Every request's end time and duration is written to $LOAD_RESULTS/requests.csv.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import re
@@ -16,9 +23,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import gevent
 from locust import FastHttpUser, between, events, task
 from locust.exception import StopUser
-from locust.stats import calculate_response_time_percentile
 
 PASSWORD = "load-test-12345"  # noqa: S105 - the seeded throw-away accounts
 REVIEWERS = int(os.environ.get("LOAD_REVIEWERS", "20"))
@@ -29,6 +36,8 @@ THINK = tuple(float(s) for s in os.environ.get("LOAD_THINK_SECONDS", "1,3").spli
 # "task": the clicks of one review follow each other without pause and the think time comes only
 # between reviews — a harsher burst load, kept for comparison with earlier runs (docs/operations.md).
 PACE = os.environ.get("LOAD_PACE", "click")
+SETTLE = float(os.environ.get("LOAD_SETTLE_SECONDS", "10"))  # after the last sign-in, before measuring
+MEASURE = float(os.environ.get("LOAD_MEASURE_SECONDS", "60"))  # the working period
 RESULTS = Path(os.environ.get("LOAD_RESULTS", "loadtest/results"))
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TASK_LINK = re.compile(r'href="/tasks/(\d+)"')
@@ -41,6 +50,7 @@ _completed: list[int] = []
 _outcomes = {"completed": 0, "already done": 0, "conflict": 0}
 _failed: list[str] = []  # every failed request of the whole run (the statistics restart after sign-in)
 _measuring = {"signed_in": 0, "since": None}
+_timeline: list[tuple[float, str, float, bool]] = []  # (ended at, kind, ms, failed) of every request
 
 
 def _allowed(host: str) -> None:
@@ -73,11 +83,11 @@ class Person(FastHttpUser):
                 raise StopUser()
         _measuring["signed_in"] += 1
         if _measuring["signed_in"] == self.environment.parsed_options.num_users:
-            # Everyone is in: measure the working period from here (the sign-in storm of the first
-            # seconds, 50 scrypt checks at once, is not what a working day looks like).
-            _measuring["sign_in"] = _percentiles(self.environment, ("sign in",))
-            self.environment.stats.reset_all()
+            # Everyone is in. The working period starts after the settling seconds (the sign-in storm
+            # of the first seconds, 50 scrypt checks at once, is not what a working day looks like).
             _measuring["since"] = time.monotonic()
+            self.environment.stats.reset_all()  # locust's own printed table: from here on
+            gevent.spawn(_end_after_working_period, self.environment)
 
     def read(self) -> None:
         """The person reads the page before clicking on (LOAD_PACE=click)."""
@@ -164,26 +174,29 @@ class Organizer(Person):
         self.get("/events/mine", "my events")
 
 
-def _percentiles(environment, names: tuple[str, ...]) -> dict:  # noqa: ANN001
-    merged: dict[int, int] = {}
-    count = failures = 0
-    for (name, _method), entry in environment.stats.entries.items():
-        if name in names:
-            count += entry.num_requests
-            failures += entry.num_failures
-            for ms, n in entry.response_times.items():
-                merged[ms] = merged.get(ms, 0) + n
-    if not count:
+def _end_after_working_period(environment) -> None:  # noqa: ANN001
+    gevent.sleep(SETTLE + MEASURE)
+    environment.runner.quit()
+
+
+def _figures(rows: list[tuple[float, str, float]], names: tuple[str, ...]) -> dict:
+    """Requests, failures, p50 and p95 (nearest rank, exact milliseconds) of the named requests."""
+    times = sorted(ms for _at, name, ms, *_ in rows if name in names)
+    failures = sum(1 for _at, name, _ms, failed in rows if name in names and failed)
+    if not times:
         return {"requests": 0, "failures": failures, "p50_ms": None, "p95_ms": None}
-    return {"requests": count, "failures": failures,
-            "p50_ms": calculate_response_time_percentile(merged, count, 0.5),
-            "p95_ms": calculate_response_time_percentile(merged, count, 0.95)}
+
+    def rank(p: float) -> float:
+        return round(times[max(math.ceil(p * len(times)) - 1, 0)])
+
+    return {"requests": len(times), "failures": failures, "p50_ms": rank(0.5), "p95_ms": rank(0.95)}
 
 
 @events.request.add_listener
-def _on_request(request_type, name, exception=None, **_kwargs) -> None:  # noqa: ANN001
+def _on_request(request_type, name, response_time=0.0, exception=None, **_kwargs) -> None:  # noqa: ANN001
     if exception is not None:
         _failed.append(f"{request_type} {name}: {str(exception)[:200]}")
+    _timeline.append((time.monotonic(), name, response_time, exception is not None))
 
 
 @events.test_start.add_listener
@@ -194,21 +207,27 @@ def _start(environment, **_kwargs) -> None:  # noqa: ANN001
 
 @events.test_stop.add_listener
 def _stop(environment, **_kwargs) -> None:  # noqa: ANN001
-    since = _measuring["since"] or getattr(environment, "started_at", time.monotonic())
-    seconds = time.monotonic() - since
-    total = environment.stats.total
+    now = time.monotonic()
+    start = getattr(environment, "started_at", now)
+    since = _measuring["since"]  # the last sign-in; None if not everyone got in (then all of it counts)
+    work_from = start if since is None else since + SETTLE
+    working = [row for row in _timeline if row[0] >= work_from]
+    settling = [row for row in _timeline if since is not None and since <= row[0] < work_from]
+    seconds = now - work_from
     summary = {
-        "seconds": round(seconds, 1),
+        "seconds": round(seconds, 1),  # the working period
+        "settle_seconds": SETTLE,
         "think_seconds": list(THINK),
         "pace": PACE,
         "users": getattr(environment.parsed_options, "num_users", None),
-        "requests": total.num_requests,
-        "failures": len(_failed),  # over the whole run, spawning included
+        "requests": len(working),
+        "failures": len(_failed),  # over the whole run, sign-ins included
         "failures_sample": _failed[:20],
-        "throughput_rps": round(total.num_requests / seconds, 1) if seconds else None,  # since all signed in
-        "pages": _percentiles(environment, PAGES),
-        "task_completion": _percentiles(environment, (COMPLETE,)),
-        "sign_in": _measuring.get("sign_in") or _percentiles(environment, ("sign in",)),  # the storm at the start
+        "throughput_rps": round(len(working) / seconds, 1) if seconds > 0 else None,
+        "pages": _figures(working, PAGES),
+        "task_completion": _figures(working, (COMPLETE,)),
+        "settling": {"pages": _figures(settling, PAGES), "task_completion": _figures(settling, (COMPLETE,))},
+        "sign_in": _figures(_timeline, ("sign in",)),  # the storm at the start
         "outcomes": dict(_outcomes),
         "errors": [{"name": e.name, "error": str(e.error)[:200], "count": e.occurrences}
                    for e in environment.stats.errors.values()],
@@ -216,3 +235,9 @@ def _stop(environment, **_kwargs) -> None:  # noqa: ANN001
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     (RESULTS / "completed.txt").write_text("".join(f"{task_id}\n" for task_id in _completed))
+
+    def phase(at: float) -> str:
+        return "working" if at >= work_from else ("settling" if since is not None and at >= since else "sign-in")
+
+    (RESULTS / "requests.csv").write_text("seconds,request,ms,failed,phase\n" + "".join(
+        f"{at - start:.3f},{name},{ms:.1f},{int(failed)},{phase(at)}\n" for at, name, ms, failed in _timeline))

@@ -110,6 +110,11 @@ def _configure(app: Flask, config_object: object | str | None) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "tanzhong.sqlite")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and not app.config.get(
+            "DATABASE_PREPARED_STATEMENTS", True):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("UPLOAD_DIR"):
         app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
     app.config.setdefault("BPMN_DIR", Config.BPMN_DIR)

@@ -107,3 +107,22 @@ def test_postgresql_keeps_prepared_statements_across_read_only_requests(app, dem
 
 def _count_users(session: Session) -> int:
     return session.execute(select(func.count(User.id))).scalar_one()
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler():
+    """Behind PgBouncer in transaction mode (without prepared-statement tracking) operators set
+    DATABASE_PREPARED_STATEMENTS=0: psycopg then never prepares (no connection is opened here)."""
+    from config import TestConfig
+    from webapp import create_app
+
+    class BehindPgBouncer(TestConfig):
+        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://tanzhong@127.0.0.1:6432/tanzhong"
+        DATABASE_PREPARED_STATEMENTS = False
+
+    class Direct(BehindPgBouncer):
+        DATABASE_PREPARED_STATEMENTS = True
+
+    options = create_app(BehindPgBouncer).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"] == {"prepare_threshold": None}
+    assert options["pool_pre_ping"] is True
+    assert "connect_args" not in create_app(Direct).config["SQLALCHEMY_ENGINE_OPTIONS"]
