@@ -100,8 +100,8 @@ def end_read_only_transaction(session: Session) -> bool:
     Anything written, flushed, pending or of unknown effect (a textual statement) leaves the
     transaction alone, so the caller's rollback still discards it.
     """
-    if not session.in_transaction() or session.info.get(_WROTE):
-        return False
+    if not session.in_transaction() or not session.is_active or session.info.get(_WROTE):
+        return False  # (not active: a failed flush left the transaction to be rolled back)
     if session.new or session.dirty or session.deleted:
         return False
     session.commit()

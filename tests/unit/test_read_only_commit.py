@@ -64,6 +64,18 @@ def test_an_update_statement_is_never_committed(app, demo):
     assert _department_names() == before
 
 
+def test_a_failed_flush_is_left_to_the_rollback(app, demo):
+    from sqlalchemy.exc import IntegrityError
+
+    taken = db.session.execute(select(Department)).scalars().first()
+    db.session.add(Department(code=taken.code, kind=taken.kind, name_zh="重复", name_en="Duplicate"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    assert end_read_only_transaction(db.session()) is False  # and no "rolled back due to a previous exception"
+    db.session.rollback()
+    assert "Duplicate" not in _department_names()
+
+
 def test_a_textual_statement_counts_as_a_write(app, demo):
     db.session.execute(text("SELECT 1"))  # what a text() does is unknown: treated as a write
     assert end_read_only_transaction(db.session()) is False
