@@ -48,7 +48,7 @@ COMPLETE = "complete task"
 _accounts: dict[str, list[str]] = {}
 _completed: list[int] = []
 _outcomes = {"completed": 0, "already done": 0, "conflict": 0}
-_failed: list[str] = []  # every failed request of the whole run (the statistics restart after sign-in)
+_failed: list[str] = []  # every failed request of the whole run, sign-ins included
 _measuring = {"signed_in": 0, "since": None}
 _timeline: list[tuple[float, str, float, bool]] = []  # (ended at, kind, ms, failed) of every request
 
@@ -179,7 +179,7 @@ def _end_after_working_period(environment) -> None:  # noqa: ANN001
     environment.runner.quit()
 
 
-def _figures(rows: list[tuple[float, str, float]], names: tuple[str, ...]) -> dict:
+def _figures(rows: list[tuple[float, str, float, bool]], names: tuple[str, ...]) -> dict:
     """Requests, failures, p50 and p95 (nearest rank, exact milliseconds) of the named requests."""
     times = sorted(ms for _at, name, ms, *_ in rows if name in names)
     failures = sum(1 for _at, name, _ms, failed in rows if name in names and failed)
