@@ -18,7 +18,6 @@ from models.offsets import Cancellation, Instrument, OffsetPlanLine, Registry
 from models.sinks import SinkProject, SinkStatus
 from processes.dates import offset_due
 from processes.offsets import _active
-from processes.reports.dashboard import overdue_deadline_condition
 from processes.reports.scope import Scope, local_date
 
 LOWER_PRIORITY = tuple(i for i in Instrument if (i.priority or 0) > 1)  # R-OFF-4: needs a recorded reason
@@ -203,7 +202,7 @@ def late_sinks(ids: Select, today: date) -> list[LateSink]:
         .join(Event, Event.id == EventDeadline.event_id)
         .outerjoin(SinkProject, SinkProject.event_id == EventDeadline.event_id)
         .where(EventDeadline.event_id.in_(ids), EventDeadline.kind.in_(SINK_DEADLINES), or_(
-            EventDeadline.overdue_at.is_not(None), overdue_deadline_condition(today),
+            EventDeadline.overdue_at.is_not(None), EventDeadline.late_on(today),
             and_(EventDeadline.kind == DeadlineKind.SINK_APPLICATION, SinkProject.application_late.is_(True)),
             and_(EventDeadline.kind == DeadlineKind.SINK_VALIDATION, SinkProject.validation_late.is_(True))))
         .order_by(EventDeadline.due_on, EventDeadline.id))

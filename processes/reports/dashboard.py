@@ -209,11 +209,6 @@ def offset_by_instrument(ids: Select) -> dict[Instrument, Decimal]:
     return {i: round_tonnes(result[i]) for i in Instrument if result.get(i)}
 
 
-def overdue_deadline_condition(today: date) -> Any:
-    """An unmet deadline whose timer fired, or whose last day is past (the tick may not have run yet)."""
-    return EventDeadline.late_on(today)
-
-
 def overdue_by_department(ids: Select, today: date) -> list[OverdueRow]:
     """Open tasks past their due day by holder, and unmet deadlines by the department supervising
     them: the venue's EEB branch (else the city EEB) for offsetting (R-TIME-1), Natural Resources
@@ -229,7 +224,7 @@ def overdue_by_department(ids: Select, today: date) -> list[OverdueRow]:
         .join(Organization, Organization.id == Event.organization_id)
         .outerjoin(branch, and_(branch.kind == DepartmentKind.EEB, branch.county == Event.county,
                                 or_(Organization.department_id.is_(None), Organization.department_id != branch.id)))
-        .where(EventDeadline.event_id.in_(ids), overdue_deadline_condition(today))
+        .where(EventDeadline.event_id.in_(ids), EventDeadline.late_on(today))
         .group_by(EventDeadline.kind, branch.id)).all()
     city = {d.kind: d.id for d in db.session.execute(select(Department).where(
         Department.county.is_(None), Department.kind.in_([DepartmentKind.EEB, DepartmentKind.NATURAL_RESOURCES])

@@ -65,6 +65,8 @@ def compile_expression(source: str, mode: str) -> ast.AST:
         if isinstance(node, ast.Call) and not (
                 isinstance(node.func, ast.Name) and node.func.id in _SAFE_BUILTINS and not node.keywords):
             raise SpecError(f"only {', '.join(sorted(_SAFE_BUILTINS))} may be called: {source!r}")
+        if isinstance(node, ast.Dict) and None in node.keys:  # {**other}: unpacking, not a literal
+            raise SpecError(f"dictionary unpacking is not allowed: {source!r}")
         if isinstance(node, ast.Assign | ast.AugAssign | ast.Delete):
             targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
             if not all(isinstance(target, ast.Name) for target in targets):

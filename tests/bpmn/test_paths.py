@@ -575,7 +575,8 @@ def test_imports_in_scripts_are_rejected_when_loading(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("step", [SCRIPT_STEP, CONDITION_STEP], ids=["script", "condition"])
 @pytest.mark.parametrize("code", ["open('/etc/passwd')", "eval('1')", "getattr(1, 'real')", "globals()", "(1).real",
-                                  "[x for x in range(3)]", "lambda: 1", "str(1, encoding='x')"])
+                                  "[x for x in range(3)]", "lambda: 1", "str(1, encoding='x')", "{**names}",
+                                  "len(*names)", "names[1:]"])
 def test_conditions_and_scripts_cannot_reach_dangerous_builtins(tmp_path: Path, step: str, code: str) -> None:
     """ARCHITECTURE (Scripts): only a small set of safe builtins can be called, no attributes, no
     comprehensions or lambdas; such a diagram is refused when it is loaded, before anything runs."""

@@ -72,7 +72,7 @@ def new():  # noqa: ANN201
 def show(event_id: int):  # noqa: ANN201
     event = events.get_event_for(current_user, event_id)
     open_tasks = db.session.execute(workflow.with_holders(
-        select(HumanTask).where(HumanTask.event_id == event.id, HumanTask.status == "open"))).unique().scalars().all()
+        select(HumanTask).where(HumanTask.event_id == event.id, HumanTask.status == "open"))).scalars().all()
     deadlines = db.session.execute(
         select(EventDeadline).where(EventDeadline.event_id == event.id).order_by(EventDeadline.due_on)).scalars().all()
     decisions = db.session.execute(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from models import Event, HumanTask, Role, db
+from processes import workflow
 from webapp.authz import roles_required
 from webapp.extensions import SUPPORTED_LOCALES
 from webapp.navigation import safe_next
@@ -35,10 +35,9 @@ def my_events():  # noqa: ANN201
     events = db.paginate(db.select(Event).where(Event.organization_id == current_user.organization_id)
                          .order_by(Event.starts_on.desc(), Event.id.desc()),
                          page=page, per_page=PAGE_SIZE, error_out=False)
-    open_tasks = db.session.execute(
+    open_tasks = db.session.execute(workflow.with_holders(
         db.select(HumanTask).where(HumanTask.event_id.in_([e.id for e in events.items]), HumanTask.status == "open")
-        .options(joinedload(HumanTask.claimed_by), joinedload(HumanTask.department))
-        .order_by(HumanTask.due_on)
+        .order_by(HumanTask.due_on))
     ).scalars().all()
     next_tasks: dict[int, list[HumanTask]] = {}
     for task in open_tasks:
