@@ -1,7 +1,7 @@
 """Tables only: one module per aggregate. Import every module so metadata is complete."""
 
 from models.accounting import ActivityLine, BoundaryCategory, EmissionFactor, FactorSet, ReductionMeasure
-from models.audit import AuditEntry
+from models.audit import AuditCheckpoint, AuditEntry
 from models.confirmation import Commitment, Evaluation
 from models.db import db
 from models.event import Event, EventDeadline
@@ -20,6 +20,7 @@ __all__ = [
     "FactorSet",
     "ReductionMeasure",
     "ApiToken",
+    "AuditCheckpoint",
     "AuditEntry",
     "Comment",
     "Commitment",

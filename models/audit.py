@@ -1,10 +1,10 @@
-"""The append-only, hash-chained audit trail: who, what, when, why."""
+"""The append-only, hash-chained audit trail: who, what, when, why; and its published checkpoints."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db import db, utcnow
@@ -28,3 +28,18 @@ class AuditEntry(db.Model):
     detail: Mapped[dict] = mapped_column(JSON, default=dict, comment="submitted data or its digest")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(db.Model):
+    """A published head of the chain: its own `audit.checkpoint` entry, whose hash covers every entry
+    before it. Anyone who kept a copy can later tell entries up to it were deleted or rewritten.
+    Never updated or deleted; no foreign key, so it outlives an entry deleted behind its back."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True, comment="the certified entry: the chain's head when it was made")
+    hash: Mapped[str] = mapped_column(String(64), comment="that entry's hash")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, comment="when (the entry's time)")
+    day: Mapped[date] = mapped_column(Date, index=True,
+                                      comment="the day (Asia/Shanghai) it was made for; the tick makes one a day")
