@@ -53,6 +53,8 @@ class Config:
     LOGIN_MAX_FAILURES: int = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES: int = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
 
+    API_TOKEN_DAYS: int = int(os.environ.get("API_TOKEN_DAYS", "90"))  # a new API token expires after this
+
     RATELIMIT_ENABLED: bool = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI: str = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_LOGIN: str = os.environ.get("RATELIMIT_LOGIN", "20 per minute")

@@ -181,16 +181,39 @@ class User(UserMixin, TimestampMixin, db.Model):
 
 
 class ApiToken(TimestampMixin, db.Model):
-    """A bearer token for the JSON API; only its SHA-256 is stored."""
+    """A bearer token for the JSON API; only its SHA-256 is stored. It works until it expires or is
+    revoked (by its owner, or with all of them by a password change, a deactivation or "sign out
+    everywhere")."""
 
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, comment="sha256 hex of the token")
-    label: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text, comment="what the owner calls it, e.g. the script using it")
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), comment="the token fails from then on")
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[str | None] = mapped_column(
+        String(30), comment="revoked, password_changed, deactivated, signed_out_everywhere")
+
+    user: Mapped[User] = relationship()
+
+
+class UserSession(TimestampMixin, db.Model):
+    """A signed-in browser session. The cookie holds a random key whose SHA-256 is stored here; the
+    user loader accepts the cookie only while its row has not ended or expired, so signing out ends
+    that session for good (a copy of the cookie stops working too)."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, comment="sha256 hex of the cookie's session key")
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), comment="sign-in time + SESSION_HOURS")
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(
+        String(30), comment="signed_out, password_changed, deactivated, signed_out_everywhere")
 
     user: Mapped[User] = relationship()
 

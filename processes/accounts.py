@@ -1,22 +1,25 @@
-"""Sign-in with lockout, users, and API tokens (issue #2)."""
+"""Sign-in with lockout, users, browser sessions and API tokens (issues #2, #17)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import ApiToken, Department, Organization, Role, User, VerifierBody, db
 from models.db import utcnow
+from models.org import UserSession
 from processes import audit
 from processes.errors import Conflict, Invalid
 
 MIN_PASSWORD_LENGTH = 8
+MAX_TOKEN_NAME = 100
 # A real hash, so an unknown username costs the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
 
@@ -30,7 +33,8 @@ class LoginFailed(Exception):
     """Wrong password, unknown user or locked account: deliberately indistinguishable."""
 
 
-def _aware(dt: datetime | None) -> datetime | None:
+def aware(dt: datetime | None) -> datetime | None:
+    """The time as UTC-aware (SQLite gives back naive UTC datetimes)."""
     if dt is not None and dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
     return dt
@@ -46,7 +50,7 @@ def authenticate(username: str, password: str, *, max_failures: int, lock_minute
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         raise LoginFailed()
-    locked_until = _aware(user.locked_until)
+    locked_until = aware(user.locked_until)
     if locked_until and locked_until > now:
         check_password_hash(_DUMMY_HASH, password)
         raise LoginFailed()
@@ -70,7 +74,8 @@ def validate_password(password: str) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Replace the user's password after checking the current one.
+    """Replace the user's password after checking the current one; end all the user's sessions and
+    revoke all their API tokens (a thief holding either loses it; the caller starts a new session).
 
     :raises Invalid: wrong current password or a weak new one.
     """
@@ -79,6 +84,7 @@ def change_password(user: User, current: str, new: str) -> None:
     validate_password(new)
     user.password_hash = hash_password(new)
     audit.record(user, "account.password_changed")
+    end_everything(user, "password_changed")
 
 
 def create_user(
@@ -125,34 +131,114 @@ def create_user(
     return user
 
 
-def _token_hash(raw: str) -> str:
+def _key_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def issue_token(user: User, label: str | None = None) -> tuple[ApiToken, str]:
-    """Create an API token; return the row and the raw token (shown once, never stored)."""
+# --------------------------------------------------------------------------- browser sessions
+def start_session(user: User) -> str:
+    """Record a new signed-in session; return its random key for the cookie (stored only hashed).
+
+    Also forgets the user's sessions that ended or expired (their cookies fail either way).
+    """
+    now = utcnow()
+    db.session.execute(delete(UserSession).where(
+        UserSession.user_id == user.id, or_(UserSession.ended_at.is_not(None), UserSession.expires_at <= now)))
+    raw = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, key_hash=_key_hash(raw),
+                               expires_at=now + current_app.permanent_session_lifetime))
+    db.session.flush()
+    return raw
+
+
+def session_user(user_id: int, raw_key: str | None, *options: Any) -> User | None:
+    """Return the active user of a session cookie whose session has neither ended nor expired, else None.
+
+    One query (with the loader `options` of the caller), as every signed-in page asks it.
+    """
+    if not raw_key:
+        return None
+    query = (select(User).join(UserSession, UserSession.user_id == User.id)
+             .where(User.id == user_id, User.active.is_(True), UserSession.key_hash == _key_hash(raw_key),
+                    UserSession.ended_at.is_(None), UserSession.expires_at > utcnow()))
+    return db.session.execute(query.options(*options)).unique().scalar()
+
+
+def end_session(raw_key: str | None, reason: str = "signed_out") -> None:
+    """End the session of this cookie key for good (signing out): a copy of the cookie fails too."""
+    if raw_key:
+        db.session.execute(update(UserSession).where(UserSession.key_hash == _key_hash(raw_key),
+                                                     UserSession.ended_at.is_(None))
+                           .values(ended_at=utcnow(), end_reason=reason))
+
+
+def end_everything(user: User, reason: str, actor: User | None = None) -> tuple[int, int]:
+    """End all the user's sessions and revoke all their API tokens; return how many of each.
+
+    `reason`: password_changed, deactivated or signed_out_everywhere (kept on the rows and audited).
+    """
+    now = utcnow()
+    sessions = db.session.execute(update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None)).values(ended_at=now, end_reason=reason))
+    tokens = db.session.execute(update(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now, revoked_reason=reason))
+    audit.record(actor or user, "account.sessions_ended", data={
+        "username": user.username, "reason": reason, "sessions": sessions.rowcount, "tokens": tokens.rowcount})
+    return sessions.rowcount, tokens.rowcount
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    """Activate or deactivate an account; deactivation ends its sessions and revokes its tokens."""
+    if user.active == active:
+        return
+    user.active = active
+    audit.record(actor, "account.activated" if active else "account.deactivated", data={"username": user.username})
+    if not active:
+        end_everything(user, "deactivated", actor)
+
+
+# --------------------------------------------------------------------------- API tokens
+def issue_token(user: User, name: str | None = None) -> tuple[ApiToken, str]:
+    """Create an API token valid for API_TOKEN_DAYS; return the row and the raw token (shown once,
+    never stored)."""
     raw = "tz_" + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, token_hash=_token_hash(raw), label=label)
+    name = (name or "").strip()[:MAX_TOKEN_NAME] or None
+    token = ApiToken(user_id=user.id, token_hash=_key_hash(raw), name=name,
+                     expires_at=utcnow() + timedelta(days=current_app.config["API_TOKEN_DAYS"]))
     db.session.add(token)
     db.session.flush()
-    audit.record(user, "token.issued", data={"token_id": token.id})
+    audit.record(user, "token.issued", data={"token_id": token.id, "expires_at": token.expires_at.isoformat()})
     return token, raw
 
 
 def user_for_token(raw: str) -> User | None:
-    """Return the active user owning this unrevoked token, or None."""
-    token = db.session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(raw))).scalar()
-    if token is None or token.revoked_at is not None or not token.user.active:
+    """Return the active user owning this unrevoked, unexpired token (noting its use), or None."""
+    token = db.session.execute(select(ApiToken).where(ApiToken.token_hash == _key_hash(raw))).scalar()
+    now = utcnow()
+    if token is None or token.revoked_at is not None or aware(token.expires_at) <= now or not token.user.active:
         return None
-    token.last_used_at = utcnow()
+    token.last_used_at = now
     return token.user
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's tokens, newest first (revoked and expired ones too, so the list explains itself)."""
+    return list(db.session.execute(select(ApiToken).where(ApiToken.user_id == user.id)
+                                   .order_by(ApiToken.id.desc())).scalars())
+
+
+def token_state(token: ApiToken, now: datetime | None = None) -> str:
+    """active, expired or revoked."""
+    if token.revoked_at is not None:
+        return "revoked"
+    return "expired" if aware(token.expires_at) <= (now or utcnow()) else "active"
 
 
 def revoke_token(user: User, raw: str | None = None, token_id: int | None = None) -> ApiToken | None:
     """Revoke one of the user's tokens, by raw value or id; return it, or None if not theirs."""
     query = select(ApiToken).where(ApiToken.user_id == user.id)
     if raw is not None:
-        query = query.where(ApiToken.token_hash == _token_hash(raw))
+        query = query.where(ApiToken.token_hash == _key_hash(raw))
     elif token_id is not None:
         query = query.where(ApiToken.id == token_id)
     else:
@@ -162,5 +248,6 @@ def revoke_token(user: User, raw: str | None = None, token_id: int | None = None
         return None
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        token.revoked_reason = "revoked"
         audit.record(user, "token.revoked", data={"token_id": token.id})
     return token

@@ -19,9 +19,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter  # ids beyond the database's integers: 404, not a 500
     _configure(app, config_object)
 
-    from sqlalchemy.orm import joinedload, undefer
-
-    from models import User, db
+    from models import db
     from models.db import end_read_only_transaction
     from webapp.extensions import babel, csrf, limiter, login_manager, migrate, select_locale
 
@@ -45,12 +43,9 @@ def create_app(config_object: object | str | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        # One query for the user and what every page asks of them (navigation, inbox, rights, the bell).
-        return db.session.get(User, int(user_id), options=[
-            joinedload(User.department), joinedload(User.organization), joinedload(User.verifier_body),
-            undefer(User.unread_notifications)])
+    from webapp.auth.sessions import load_user
+
+    login_manager.user_loader(load_user)  # sessions that end: webapp/auth/sessions.py
 
     from webapp import (
         admin,

@@ -18,6 +18,7 @@ from models.workflow import ProcessVersion
 from processes import accounts, notifications, policies, uploads
 from tests.conftest import IsolatedClient
 from tests.lifecycle import PDF, complete, open_task, plan_data, register
+from webapp.auth.sessions import SESSION_KEY
 
 # Column → demo account. The six roles, plus an organizer and a department with no business
 # with the event (object-level authorization: they must get 404, not the event).
@@ -90,10 +91,13 @@ def session_client(app: Flask, username: str | None) -> FlaskClient:
     each request runs in a context of its own, as on a real server (see tests/conftest.py)."""
     client = IsolatedClient(app, app.response_class, use_cookies=True)
     if username is not None:
-        user_id = user_named(username).id
+        user = user_named(username)
+        key = accounts.start_session(user)  # a recorded session, as the sign-in form makes (issue #17)
+        db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = str(user.id)
             session["_fresh"] = True
+            session[SESSION_KEY] = key
     return client
 
 

@@ -16,7 +16,15 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import Rule
 
-from tests.security.conftest import PRINCIPALS, World, bearer, build_world, session_client, token_id_of
+from tests.security.conftest import (
+    PRINCIPALS,
+    World,
+    bearer,
+    build_world,
+    session_client,
+    token_id_of,
+    user_named,
+)
 
 LOGIN = "login"  # 302 to the sign-in page
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
@@ -42,6 +50,7 @@ ARGUMENTS: dict[str, Callable[[World, str | None], Any]] = {
     "task_id": lambda w, who: w.task_id,
     "upload_id": lambda w, who: w.upload_id,
     "token_id": lambda w, who: token_id_of("organizer"),  # the organizer's token: only they may revoke it
+    "user_id": lambda w, who: user_named("organizer").id,  # the account an administrator acts on
     "notification_id": lambda w, who: w.notification_id,  # the organizer's
     "policy_id": lambda w, who: w.policy_id,
     "number": lambda w, who: w.version_number,

@@ -77,6 +77,11 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
     ("auth.logout", "POST"): Entry(r(L)),
     ("auth.change_password", "GET"): Entry(SIGNED_IN),
     ("auth.change_password", "POST"): Entry(SIGNED_IN),  # empty form: shown again with errors
+    # One's own API tokens and sessions (issue #17): everyone signed in, only their own tokens.
+    ("auth.tokens", "GET"): Entry(SIGNED_IN),
+    ("auth.tokens", "POST"): Entry(SIGNED_IN),  # a token without a name: created, shown once
+    ("auth.revoke_token", "POST"): Entry(r(404, anon=L, organizer=302)),  # the organizer's token
+    ("auth.sign_out_everywhere", "POST"): Entry(r(L)),  # signed out, back to the sign-in page
     # ------------------------------------------------------------------ events
     ("events.index", "GET"): Entry(SIGNED_IN),  # lists only what each may see
     ("events.new", "GET"): Entry(ORGANIZERS_ONLY),
@@ -124,6 +129,8 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
     ("supervision.sink_projects_xlsx", "GET"): Entry(r(403, anon=L, auditor=200, admin=200)),
     ("admin.users", "GET"): Entry(ADMIN_ONLY),
     ("admin.users", "POST"): Entry(ADMIN_ONLY),  # empty form: shown again
+    ("admin.set_active", "POST"): Entry(ADMIN_ACTION),  # deactivates the organizer (issue #17)
+    ("admin.sign_out_user", "POST"): Entry(ADMIN_ACTION),
     ("admin.processes", "GET"): Entry(ADMIN_ONLY),
     ("admin.process_diff", "GET"): Entry(r(403, anon=L, admin=400)),  # without the two versions: 400
     ("admin.version_file", "GET"): Entry(ADMIN_ONLY),
@@ -140,6 +147,7 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
     ("public.commitment_pdf", "GET"): Entry(r(404)),
     ("public.policy_list", "GET"): Entry(PUBLIC),
     ("public.policy_file", "GET"): Entry(PUBLIC),
+    ("public.audit_checkpoints", "GET"): Entry(PUBLIC),
     # EEB staff keep the policy documents: the EEB lead may; other departments get 403.
     ("public.edit_policy", "GET"): Entry(r(403, anon=L, lead=200)),
     ("public.edit_policy", "POST", "/public/policies/new"): Entry(r(403, anon=L, lead=422)),
@@ -150,9 +158,11 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
     ("api.public_events", "GET"): Entry(PUBLIC),
     ("api.public_event", "GET"): Entry(r(404)),
     ("api.public_policies", "GET"): Entry(PUBLIC),
+    ("api.public_audit_checkpoints", "GET"): Entry(PUBLIC),
     ("api.create_token", "POST"): Entry(r(422)),  # no credentials in the body
     ("api.revoke_current_token", "DELETE"): Entry(r(204, anon=401)),
     ("api.revoke_token", "DELETE"): Entry(r(404, anon=401, organizer=204)),  # only one's own token
+    ("api.list_tokens", "GET"): Entry(API_SIGNED_IN),  # only one's own tokens
     ("api.me", "GET"): Entry(API_SIGNED_IN),
     ("api.verifier_bodies", "GET"): Entry(API_SIGNED_IN),
     ("api.list_events", "GET"): Entry(API_SIGNED_IN),

@@ -116,3 +116,162 @@ def test_friendly_404_in_both_languages(client):
     assert "404" in client.get("/no-such-page").get_data(as_text=True)
     assert "Not found" in client.get("/no-such-page?lang=en").get_data(as_text=True)
     assert "未找到" in client.get("/no-such-page").get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- sessions that end (issue #17)
+def _cookie(client) -> str:  # noqa: ANN001
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def _signed_in(client) -> bool:  # noqa: ANN001
+    return client.get("/account/password").status_code == 200
+
+
+def _second_client(app):  # noqa: ANN001,ANN202
+    from tests.conftest import AuthActions, IsolatedClient
+
+    other = IsolatedClient(app, app.response_class, use_cookies=True)
+    return other, AuthActions(other)
+
+
+def test_logout_ends_that_session_for_good_a_replayed_cookie_fails(client, auth, demo):
+    auth.login("organizer")
+    saved = _cookie(client)
+    assert _signed_in(client)
+    auth.logout()
+    client.set_cookie("session", saved)  # the attacker's copy of the cookie, taken before sign-out
+    response = client.get("/events/mine")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_logout_ends_only_that_session(client, auth, demo, app):
+    other, other_auth = _second_client(app)
+    auth.login("organizer")
+    other_auth.login("organizer")
+    auth.logout()
+    assert not _signed_in(client)
+    assert _signed_in(other)  # the same person on another device stays signed in
+
+
+def test_password_change_ends_every_session_and_revokes_every_token(client, auth, demo, app, api_token):
+    token = api_token("organizer")
+    assert client.get("/api/v1/me", headers=token).status_code == 200
+    other, other_auth = _second_client(app)
+    other_auth.login("organizer")
+    auth.login("organizer")
+    saved = _cookie(client)
+    form = csrf_token(client, "/account/password")
+    response = client.post("/account/password", data={
+        "csrf_token": form, "current_password": "demo12345", "new_password": "Quiet-harbour-1972",
+        "confirm": "Quiet-harbour-1972"})
+    assert response.status_code == 302
+    assert _signed_in(client)  # the browser that changed it goes on, with a new session
+    assert not _signed_in(other)  # the other device is signed out
+    assert client.get("/api/v1/me", headers=token).status_code == 401  # the token issued before: revoked
+    thief, _thief_auth = _second_client(app)
+    thief.set_cookie("session", saved)  # a copy of this browser's cookie from before the change
+    assert not _signed_in(thief)
+    new = client.post("/api/v1/tokens", json={"username": "organizer", "password": "Quiet-harbour-1972"})
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {new.get_json()['token']}"}).status_code == 200
+
+
+def test_wrong_current_password_ends_nothing(client, auth, demo, app, api_token):
+    token = api_token("organizer")
+    other, other_auth = _second_client(app)
+    other_auth.login("organizer")
+    auth.login("organizer")
+    form = csrf_token(client, "/account/password")
+    client.post("/account/password", data={"csrf_token": form, "current_password": "not-it-at-all",
+                                            "new_password": "Quiet-harbour-1972", "confirm": "Quiet-harbour-1972"})
+    assert _signed_in(other) and client.get("/api/v1/me", headers=token).status_code == 200
+
+
+def test_sign_out_everywhere_ends_all_sessions_and_tokens(client, auth, demo, app, api_token):
+    token = api_token("eeb")
+    other, other_auth = _second_client(app)
+    other_auth.login("eeb")
+    auth.login("eeb")
+    response = client.post("/account/sign-out-everywhere", data={"csrf_token": csrf_token(client, "/account/tokens")})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert not _signed_in(client) and not _signed_in(other)
+    assert client.get("/api/v1/me", headers=token).status_code == 401
+    assert auth.login("eeb").status_code == 302  # the password still works: a new session starts
+
+
+def test_sign_out_everywhere_of_one_user_leaves_others_signed_in(client, auth, demo, app):
+    other, other_auth = _second_client(app)
+    other_auth.login("organizer2")
+    auth.login("organizer")
+    client.post("/account/sign-out-everywhere", data={"csrf_token": csrf_token(client, "/account/tokens")})
+    assert _signed_in(other)
+
+
+def test_admin_deactivation_ends_sessions_and_tokens_and_reactivation_revives_none(client, auth, demo, app,
+                                                                                  api_token):
+    token = api_token("commerce")
+    victim, victim_auth = _second_client(app)
+    victim_auth.login("commerce")
+    saved = _cookie(victim)
+    auth.login("admin")
+    commerce = db.session.execute(db.select(User).filter_by(username="commerce")).scalar_one()
+    form = csrf_token(client, "/admin/users")
+    deactivated = client.post(f"/admin/users/{commerce.id}/active", data={"csrf_token": form, "active": "0"})
+    assert deactivated.status_code == 302
+    assert not _signed_in(victim)
+    assert client.get("/api/v1/me", headers=token).status_code == 401
+    client.post(f"/admin/users/{commerce.id}/active", data={"csrf_token": form, "active": "1"})
+    victim.set_cookie("session", saved)
+    assert not _signed_in(victim)  # the old session stays ended
+    assert client.get("/api/v1/me", headers=token).status_code == 401  # and the old token revoked
+    assert victim_auth.login("commerce").status_code == 302
+    from models import AuditEntry
+
+    actions = db.session.execute(db.select(AuditEntry.action)).scalars().all()
+    assert {"account.deactivated", "account.activated", "account.sessions_ended"} <= set(actions)
+
+
+def test_admin_signs_a_user_out_everywhere(client, auth, demo, app):
+    victim, victim_auth = _second_client(app)
+    victim_auth.login("verifier")
+    auth.login("admin")
+    verifier = db.session.execute(db.select(User).filter_by(username="verifier")).scalar_one()
+    form = csrf_token(client, "/admin/users")
+    response = client.post(f"/admin/users/{verifier.id}/sign-out", data={"csrf_token": form})
+    assert response.status_code == 302
+    assert not _signed_in(victim)
+    assert _signed_in(client)
+
+
+def test_admin_cannot_deactivate_own_account(client, auth, demo):
+    auth.login("admin")
+    admin = db.session.execute(db.select(User).filter_by(username="admin")).scalar_one()
+    form = csrf_token(client, "/admin/users")
+    client.post(f"/admin/users/{admin.id}/active", data={"csrf_token": form, "active": "0"})
+    db.session.refresh(admin)
+    assert admin.active and _signed_in(client)
+
+
+def test_an_expired_session_is_signed_out(client, auth, demo):
+    from datetime import timedelta
+
+    from models.db import utcnow
+    from models.org import UserSession
+
+    auth.login("organizer")
+    db.session.execute(db.update(UserSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert not _signed_in(client)
+
+
+def test_a_cookie_without_a_recorded_session_is_not_signed_in(app, demo):
+    """A cookie signed with the right key but naming only a user id (as before issue #17) opens nothing."""
+    from tests.conftest import IsolatedClient
+
+    forged = IsolatedClient(app, app.response_class, use_cookies=True)
+    with forged.session_transaction() as session:
+        session["_user_id"] = str(db.session.execute(db.select(User.id).filter_by(username="admin")).scalar_one())
+        session["_fresh"] = True
+        session["session_key"] = "guessed"
+    assert forged.get("/admin/users").status_code == 302

@@ -79,6 +79,35 @@ def users():  # noqa: ANN201
     return render_template("admin/users.html", users=all_users, form=form)
 
 
+@bp.post("/users/<int:user_id>/active")
+@roles_required(Role.ADMIN)
+def set_active(user_id: int):  # noqa: ANN201
+    """Deactivate an account (its sessions end and its API tokens are revoked) or activate it again."""
+    user = db.get_or_404(User, user_id)
+    active = request.form.get("active") == "1"
+    if not active and user.id == current_user.id:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("admin.users"))
+    accounts.set_active(user, active, current_user)
+    db.session.commit()
+    flash(_("The account %(name)s is active again.", name=user.username) if active else
+          _("The account %(name)s is deactivated; its sessions ended and its API tokens are revoked.",
+            name=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/sign-out")
+@roles_required(Role.ADMIN)
+def sign_out_user(user_id: int):  # noqa: ANN201
+    """End every session of an account and revoke its API tokens (e.g. a lost laptop)."""
+    user = db.get_or_404(User, user_id)
+    accounts.end_everything(user, "signed_out_everywhere", current_user)
+    db.session.commit()
+    flash(_("%(name)s is signed out everywhere; the account's API tokens are revoked.", name=user.username),
+          "success")
+    return redirect(url_for("admin.users"))
+
+
 @bp.route("/processes")
 @roles_required(Role.ADMIN)
 def processes():  # noqa: ANN201

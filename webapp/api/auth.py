@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app, g, request
 
-from models import Role, User, db
+from models import ApiToken, Role, User, db
 from processes import accounts
 from webapp.api import bp
 from webapp.errors import json_error
@@ -73,10 +73,29 @@ def create_token():  # noqa: ANN201
     except accounts.LoginFailed:
         db.session.commit()
         return json_error(401, "unauthorized", "Wrong username or password, or the account is locked.")
-    label = body.get("label") if isinstance(body.get("label"), str) else None
-    token, raw = accounts.issue_token(user, label)
+    name = body.get("name", body.get("label"))  # "label": the field's name before issue #17
+    token, raw = accounts.issue_token(user, name if isinstance(name, str) else None)
     db.session.commit()
-    return {"token": raw, "id": token.id}, 201
+    return {"token": raw, **token_json(token)}, 201
+
+
+def _iso(value: Any) -> str | None:
+    return accounts.aware(value).isoformat() if value is not None else None
+
+
+def token_json(token: ApiToken) -> dict[str, Any]:
+    """A token as listed: never its value (only a hash is stored)."""
+    return {"id": token.id, "name": token.name, "state": accounts.token_state(token),
+            "created_at": _iso(token.created_at), "expires_at": _iso(token.expires_at),
+            "last_used_at": _iso(token.last_used_at), "revoked_at": _iso(token.revoked_at),
+            "revoked_reason": token.revoked_reason}
+
+
+@bp.get("/tokens")
+@api_login_required()
+def list_tokens():  # noqa: ANN201
+    """The caller's API tokens with name, expiry, last use and state (never their values)."""
+    return {"items": [token_json(t) for t in accounts.tokens_of(api_user())]}
 
 
 @bp.delete("/tokens/current")

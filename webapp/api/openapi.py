@@ -23,10 +23,11 @@ PUBLIC = {"api.create_token", "api.openapi_json", "api.emission_factors"}
 TOKEN_BODY = {
     "type": "object",
     "required": ["username", "password"],
-    "properties": {"username": {"type": "string"}, "password": {"type": "string"}, "label": {"type": "string"}},
+    "properties": {"username": {"type": "string"}, "password": {"type": "string"},
+                   "name": {"type": "string", "maxLength": 100, "description": "what the token is for"}},
 }
 STATUS_TEXT = {
-    "401": "Not signed in (missing, wrong or revoked token)",
+    "401": "Not signed in (missing, wrong, expired or revoked token)",
     "403": "Your role may not do this",
     "404": "Unknown, or not visible to you",
     "409": "Conflict: already done, changed concurrently, or units already cancelled",

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from processes.accounts import MIN_PASSWORD_LENGTH
+from processes.accounts import MAX_TOKEN_NAME, MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -26,3 +26,8 @@ class ChangePasswordForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))],
     )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[Length(max=MAX_TOKEN_NAME)],
+                       description=_l("What the token is for, e.g. the script that uses it."))

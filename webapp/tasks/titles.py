@@ -29,9 +29,12 @@ DECISION_TITLES = {
 # stays visible beside it for auditors). tests/unit/test_translations.py checks every action the
 # services record has a title here.
 ACTION_TITLES = {
+    "account.activated": _l("account activated"),
     "account.created": _l("account created"),
+    "account.deactivated": _l("account deactivated"),
     "account.locked": _l("account locked after failed sign-ins"),
     "account.password_changed": _l("password changed"),
+    "account.sessions_ended": _l("signed out everywhere, API tokens revoked"),
     "account.signed_in": _l("signed in"),
     "accounting.account_saved": _l("actual emissions accounted"),
     "accounting.implausible_confirmed": _l("unusual figure confirmed"),
