@@ -163,9 +163,11 @@ def latest_checkpoint() -> AuditCheckpoint | None:
     return db.session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)).scalar()
 
 
-def checkpoints_query(after_seq: int = 0) -> Select:
-    """The published checkpoints in the order of the chain (a copy only ever grows at its end)."""
-    return select(AuditCheckpoint).where(AuditCheckpoint.seq > after_seq).order_by(AuditCheckpoint.seq)
+def checkpoints_query(after_seq: int = 0, *, newest_first: bool = False) -> Select:
+    """The published checkpoints certifying entries after `after_seq`, in the chain's order (a kept
+    copy only ever grows at its end) or newest first."""
+    return select(AuditCheckpoint).where(AuditCheckpoint.seq > after_seq).order_by(
+        AuditCheckpoint.seq.desc() if newest_first else AuditCheckpoint.seq)
 
 
 def checkpoint_json(checkpoint: AuditCheckpoint) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import click
@@ -9,9 +10,9 @@ from flask import Flask
 from flask.cli import FlaskGroup
 from flask_migrate import upgrade
 
-from models import Department, Organization, Role, User, VerifierBody, db
+from models import AuditCheckpoint, Department, Organization, Role, User, VerifierBody, db
 from models.db import utcnow
-from processes import accounting, accounts, mailer, reminders, workflow
+from processes import accounting, accounts, audit, mailer, reminders, workflow
 from processes.demo import DEMO_PASSWORD, load_demo_data
 from processes.errors import ServiceError
 from processes.orgdata import seed_departments
@@ -43,7 +44,8 @@ def register(app: Flask) -> None:
     @deadlines.command("tick")
     @click.option("--now", "now_text", help="Pretend it is this ISO time (testing, catching up).")
     def tick(now_text: str | None) -> None:
-        """Fire every due timer of every running event; idempotent, run it from cron every few minutes."""
+        """Fire every due timer of every running event, write reminders and publish the day's audit
+        checkpoint; idempotent, run it from cron every few minutes."""
         now = _now(now_text, example="2027-06-01T00:00+08:00")
         fired = workflow.tick(now)
         db.session.commit()
@@ -53,6 +55,10 @@ def register(app: Flask) -> None:
         reminded = reminders.send_reminders(now)
         db.session.commit()
         click.echo(f"{reminded} reminder(s) written; {mailer.send_pending()} email(s) sent.")
+        checkpoint = audit.make_checkpoint(now, daily=True)
+        db.session.commit()
+        click.echo(f"Audit checkpoint #{checkpoint.id} published (entry {checkpoint.seq})." if checkpoint
+                   else "Today's audit checkpoint was published already.")
 
     notifications = click.Group("notifications", help="Email notifications and the daily digest (issue #8).")
     app.cli.add_command(notifications)
@@ -78,16 +84,40 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit_group)
 
     @audit_group.command("verify")
-    def audit_verify() -> None:
-        """Recompute the hash chain; name the first broken entry and exit 1 if there is one."""
-        from processes import audit
-
-        report = audit.verify_chain()
+    @click.option("--since-checkpoint", "since", type=int, is_flag=False, flag_value=0, default=None,
+                  metavar="[ID]", help="Verify only from this checkpoint's entry on (no ID: the newest one).")
+    @click.option("--against", "copies", type=click.File("rb"), multiple=True,
+                  help="A kept copy of /api/v1/public/audit/checkpoints (repeatable): its heads must be in the chain.")
+    def audit_verify(since: int | None, copies: tuple) -> None:
+        """Recompute the hash chain and check it against the published checkpoints; name the first
+        broken or missing entry and exit 1 if there is one."""
+        heads = []
+        for copy in copies:
+            try:
+                heads += audit.heads_from_copy(json.load(copy), copy.name)
+            except ValueError as exc:
+                raise click.BadParameter(f"{copy.name}: {exc}", param_hint="--against") from exc
+        start = None
+        if since is not None:
+            start = audit.latest_checkpoint() if since == 0 else db.session.get(AuditCheckpoint, since)
+            if start is None:
+                raise click.BadParameter("no such checkpoint" if since else "no checkpoint was made yet",
+                                         param_hint="--since-checkpoint")
+        report = audit.verify_chain(since=start, copies=heads)
+        scope = f" from checkpoint #{start.id} (entry {start.seq})" if start else ""
         if not report.ok:
             click.echo(f"BROKEN at entry seq {report.first_broken_seq}: {report.problem} "
-                       f"({report.checked} entries before it are intact).", err=True)
+                       f"({report.checked} entries{scope} before it are intact).", err=True)
             raise SystemExit(1)
-        click.echo(f"The audit chain is intact: {report.checked} entries checked.")
+        click.echo(f"The audit chain is intact: {report.checked} entries checked{scope}, "
+                   f"{report.heads_matched} checkpoint(s) and kept copies match.")
+
+    @audit_group.command("checkpoint")
+    def audit_checkpoint() -> None:
+        """Certify the chain's head now and publish it (the deadline tick makes one a day)."""
+        checkpoint = audit.make_checkpoint()
+        db.session.commit()
+        click.echo(f"Checkpoint #{checkpoint.id}: entry {checkpoint.seq}, hash {checkpoint.hash}.")
 
     process = click.Group("process", help="Diagram versions: deploy, compare, migrate running events, revert.")
     app.cli.add_command(process)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from flask import request, url_for
+from flask_babel import lazy_gettext as _l
 
 from models import db
 from models.db import utcnow
-from processes import disclosure, policies
+from processes import audit, bounds, disclosure, policies
 from processes.dates import local_today
+from processes.errors import Invalid
 from webapp.api import bp
 from webapp.api.openapi import PUBLIC
 
-PUBLIC.update({"api.public_events", "api.public_event", "api.public_policies"})  # documented without security
+PUBLIC.update({"api.public_events", "api.public_event", "api.public_policies",  # documented without security
+               "api.public_audit_checkpoints"})
 
 
 @bp.get("/public/events")
@@ -42,3 +45,16 @@ def public_policies():  # noqa: ANN201
         "file_url": url_for("public.policy_file", policy_id=p.id) if p.upload else None,
         "file_sha256": p.upload.sha256 if p.upload else None, "summary": p.summary,
     } for p in policies.published()]}
+
+
+@bp.get("/public/audit/checkpoints")
+def public_audit_checkpoints():  # noqa: ANN201
+    """The audit trail's published checkpoints, oldest first; `after` (an entry's seq) gives only newer ones."""
+    after = (request.args.get("after") or "0").strip()
+    if not (after.isascii() and after.isdigit()) or int(after) > bounds.MAX_ID:
+        raise Invalid(_l("Unknown filter value."), {"after": [_l("An entry's number, e.g. 120.")]})
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = min(max(request.args.get("per_page", 100, type=int), 1), 1000)
+    listing = db.paginate(audit.checkpoints_query(int(after)), page=page, per_page=per_page, error_out=False)
+    return {"items": [audit.checkpoint_json(c) for c in listing.items],
+            "page": listing.page, "pages": listing.pages, "total": listing.total}

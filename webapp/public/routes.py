@@ -1,5 +1,6 @@
 """The public section, no sign-in (R-DIS-1, R-PLAT-1): events whose plan is published, what was
-disclosed about them, the signed commitments, and the policy documents (kept by EEB staff)."""
+disclosed about them, the signed commitments, the policy documents (kept by EEB staff) and the
+audit trail's checkpoints."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from models.event import DeadlineKind, EventKind, Sector, Tier
 from models.offsets import Instrument, Registry
 from models.org import OrganizerType
 from models.sinks import SinkType
-from processes import disclosure, policies, reports_pdf, uploads
+from processes import audit, disclosure, policies, reports_pdf, uploads
 from processes.dates import local_today
 from processes.errors import Invalid
 from processes.orgdata import COUNTY_NAMES
@@ -26,6 +27,7 @@ from webapp.public.forms import PolicyForm
 
 bp = Blueprint("public", __name__, url_prefix="/public", template_folder="templates")
 PAGE_SIZE = 20
+CHECKPOINT_PAGE_SIZE = 50
 
 
 def _titles() -> dict[str, dict[str, str]]:
@@ -73,6 +75,15 @@ def policy_list():  # noqa: ANN201
     """The policy documents (R-PLAT-1 "policy publication")."""
     return render_template("public/policies.html", policies=policies.published(),
                            may_maintain=policies.may_maintain(current_user))
+
+
+@bp.route("/audit")
+def audit_checkpoints():  # noqa: ANN201
+    """The audit trail's published checkpoints, newest first: anyone may keep a copy and compare later."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    listing = db.paginate(audit.checkpoints_query(newest_first=True),
+                          page=page, per_page=CHECKPOINT_PAGE_SIZE, error_out=False)
+    return render_template("public/audit_checkpoints.html", listing=listing)
 
 
 @bp.route("/policies/<int:policy_id>/file")

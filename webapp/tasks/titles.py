@@ -40,6 +40,7 @@ ACTION_TITLES = {
     "accounting.implausible_confirmed": _l("unusual figure confirmed"),
     "accounting.plan_saved": _l("emission estimate saved"),
     "accounting.reductions_reported": _l("reductions reported"),
+    "audit.checkpoint": _l("audit trail checkpoint published"),
     "comment.added": _l("comment added"),
     "commitment.signed": _l("self-commitment signed"),
     "deadline.passed": _l("deadline passed"),
