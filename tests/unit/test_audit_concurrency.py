@@ -88,3 +88,37 @@ def test_concurrent_appends_all_succeed_and_the_chain_verifies(concurrent_app, m
         assert [r.seq for r in rows] == list(range(first + 1, first + WRITERS + 1))
         assert sorted(r.detail["writer"] for r in rows) == list(range(WRITERS))
         assert audit.verify_chain().ok
+
+
+def test_ticks_at_the_same_moment_make_one_checkpoint(concurrent_app):
+    """Two schedulers (or a slow tick overlapping the next) publish one checkpoint for the day."""
+    from datetime import datetime
+
+    from models import AuditCheckpoint
+
+    now = datetime.fromisoformat("2031-03-01T09:00+08:00")
+    barrier, made = threading.Barrier(WRITERS), []
+
+    def tick() -> None:
+        with concurrent_app.app_context():
+            try:
+                db.session.execute(select(AuditEntry.seq).limit(1)).all()
+                barrier.wait(timeout=30)
+                made.append(audit.make_checkpoint(now, daily=True) is not None)
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - reported by the test
+                db.session.rollback()
+                made.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=tick) for _ in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(made, key=str) == [False] * (WRITERS - 1) + [True], made
+    with concurrent_app.app_context():
+        days = db.session.execute(select(AuditCheckpoint.day).where(
+            AuditCheckpoint.day == now.date())).scalars().all()
+        assert len(days) == 1 and audit.verify_chain().ok
