@@ -21,6 +21,7 @@ from processes.accounting.calculator import decimal_places, parse_decimal, plain
 from processes.errors import Invalid
 
 DEFAULT_FACTOR_FILE = Path(__file__).resolve().parent.parent / "data" / "emission-factors.csv"
+SHIPPED_NAME = "processes/data/emission-factors.csv"
 UNITS = ("kWh", "GJ", "t", "m3", "L", "pkm", "km", "room-night", "meal", "kg", "item")
 COLUMNS = ("key", "category", "subcategory", "name_zh", "name_en", "unit", "kgco2e_per_unit", "gases",
            "source", "year", "status")
@@ -29,6 +30,7 @@ MAX_FACTOR = Decimal("100000")  # kg CO2e per unit
 FACTOR_PLACES = 10
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
 LENGTHS = {"subcategory": 40, "name_zh": 300, "name_en": 300, "gases": 40}
+SOURCE_SEPARATOR = "; "  # a source starts with the publication and its table or factor ID, then details
 
 
 def _read(path_or_text: str | Path | bytes) -> tuple[bytes, str | None]:
@@ -133,13 +135,14 @@ def parse_factor_csv(content: bytes) -> list[dict[str, Any]]:
     return rows
 
 
-def import_factor_csv(path_or_text: str | Path | bytes, actor: User | None = None, note: str | None = None
-                      ) -> FactorSet:
+def import_factor_csv(path_or_text: str | Path | bytes, actor: User | None = None, note: str | None = None,
+                      filename: str | None = None) -> FactorSet:
     """Import a factor file as the next numbered set; an identical file returns the set it already is.
 
     :raises Invalid: the whole file is rejected if any row is bad (see `parse_factor_csv`).
     """
-    content, filename = _read(path_or_text)
+    content, read_name = _read(path_or_text)
+    filename = filename or read_name
     digest = hashlib.sha256(content).hexdigest()
     existing = db.session.execute(select(FactorSet).filter_by(sha256=digest)).scalar()
     if existing is not None:
@@ -160,12 +163,19 @@ def import_factor_csv(path_or_text: str | Path | bytes, actor: User | None = Non
 
 
 def ensure_default_factor_set() -> FactorSet:
-    """Load the shipped factor file if no set exists yet (idempotent); return the set in force."""
-    latest = _latest()
-    if latest is not None:
-        return latest
-    return import_factor_csv(DEFAULT_FACTOR_FILE, note="Default factor set shipped with Tanzhong "
-                                                         "(processes/data/emission-factors.csv)")
+    """Import the shipped factor file unless that exact file was imported before; return the set in force.
+
+    Run by `init-db` on every install and upgrade: a fresh database gets the shipped file as set 1; an
+    existing one gets a newly shipped version as its next set, and its older sets (and every figure
+    computed with them) stay as they were. A file imported once is never imported again, so a set an
+    administrator imported later stays in force.
+    """
+    content = DEFAULT_FACTOR_FILE.read_bytes()
+    digest = hashlib.sha256(content).hexdigest()
+    if db.session.execute(select(FactorSet.id).filter_by(sha256=digest)).scalar() is None:
+        import_factor_csv(content, note=f"Factor set shipped with Tanzhong ({SHIPPED_NAME}, sha256 {digest[:12]})",
+                          filename=DEFAULT_FACTOR_FILE.name)
+    return current_factor_set()
 
 
 def _latest() -> FactorSet | None:
@@ -182,6 +192,11 @@ def factor_sets() -> list[FactorSet]:
     return list(db.session.execute(select(FactorSet).order_by(FactorSet.number.desc())).scalars())
 
 
+def factor_set_numbered(number: int) -> FactorSet | None:
+    """Return the set with this version number, or None."""
+    return db.session.execute(select(FactorSet).filter_by(number=number)).scalar()
+
+
 def factors(factor_set: FactorSet | None = None) -> list[EmissionFactor]:
     """Return the factors of a set (default: the set in force), in file order."""
     factor_set = factor_set or current_factor_set()
@@ -189,8 +204,14 @@ def factors(factor_set: FactorSet | None = None) -> list[EmissionFactor]:
         select(EmissionFactor).filter_by(set_id=factor_set.id).order_by(EmissionFactor.id)).scalars())
 
 
+def source_reference(factor: EmissionFactor) -> str:
+    """Return the publication and its exact place (table, factor ID): the source up to its first "; "."""
+    return factor.source.split(SOURCE_SEPARATOR, 1)[0]
+
+
 def factor_json(factor: EmissionFactor) -> dict[str, Any]:
-    """Return a factor as the API lists it (GET /api/v1/emission-factors): value as a decimal string."""
+    """Return a factor as the API lists it (GET /api/v1/emission-factors): value as a decimal string,
+    its check status in words and its source, the first part of which names the exact place."""
     return {
         "key": factor.key,
         "category": factor.category.value,
@@ -201,6 +222,10 @@ def factor_json(factor: EmissionFactor) -> dict[str, Any]:
         "kgco2e_per_unit": plain(factor.kgco2e_per_unit),
         "gases": factor.gases,
         "source": factor.source,
+        "source_reference": source_reference(factor),
         "year": factor.year,
         "status": factor.status.value,
+        "status_title": factor.status.title,
+        "valid_from": factor.valid_from.isoformat() if factor.valid_from else None,
+        "valid_to": factor.valid_to.isoformat() if factor.valid_to else None,
     }

@@ -52,7 +52,7 @@ def fill_plan(organizer: User, shots: Shots, t, language: str, name: str, *, ver
         else:
             included.uncheck()
             page.fill(f"input[name=boundary-{index}-reason]", EXCLUDED[language])
-    unchecked = page.locator("select[name=estimate-0-factor_key] option[value=hotel_room_night]")
+    unchecked = page.locator("select[name=estimate-0-factor_key] option[value=meal_standard]")
     expect(unchecked).to_contain_text(t(language, "not yet verified against its source"))  # issue #5
     page.select_option("select[name=estimate-0-factor_key]", "grid_electricity_north_china_2022")
     page.fill("input[name=estimate-0-quantity]", "10000")

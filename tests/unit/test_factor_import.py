@@ -39,6 +39,7 @@ def _rejection(text: str) -> dict[str, list[str]]:
 def test_default_factor_set_loads_once_and_is_in_force(app):
     first = accounting.ensure_default_factor_set()
     assert first.number == 1 and first.filename == "emission-factors.csv"
+    assert first.note.startswith("Factor set shipped with Tanzhong (processes/data/emission-factors.csv, sha256 ")
     assert accounting.ensure_default_factor_set().id == first.id
     assert accounting.current_factor_set().id == first.id
     assert _count(FactorSet) == 1
@@ -116,10 +117,16 @@ def test_new_version_is_numbered_and_identical_file_changes_nothing(app, demo):
     assert _audit()[-1]["detail"]["factor_set"] == 2 and _audit()[-1]["detail"]["sha256"] == second.sha256
 
 
-def test_factor_json_gives_decimal_strings(app):
-    factor = accounting.current_factor_set().factors["plastics_kg"]
-    data = accounting.factor_json(factor)
+def test_factor_json_gives_decimal_strings_status_and_exact_source(app):
+    factors = accounting.current_factor_set().factors
+    data = accounting.factor_json(factors["plastics_kg"])
     assert data["kgco2e_per_unit"] == "3.17249932" and data["category"] == "materials" and data["unit"] == "kg"
+    assert (data["status"], data["status_title"]) == ("verified", "Verified against the primary publication")
+    assert data["source_reference"].endswith("factor ID 19_505_5120_15_1: Material use > Plastic > "
+                                             "Plastics: average plastics > Primary material production, tonnes")
+    assert data["source"].startswith(data["source_reference"] + "; ") and data["valid_from"] is None
+    grid = accounting.factor_json(factors["grid_electricity_north_china_2023"])
+    assert (grid["valid_from"], grid["valid_to"], grid["status"]) == ("2026-01-15", None, "to-verify")
 
 
 def test_cli_import_and_list(runner, tmp_path):

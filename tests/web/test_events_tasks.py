@@ -182,7 +182,8 @@ def test_plan_form_marks_factors_not_yet_verified_issue_5(client, auth, demo):
         html = client.get(f"/tasks/{task.id}?lang={lang}").get_data(as_text=True)
         options = dict(re.findall(r'<option[^>]*value="([a-z0-9_]+)"[^>]*>([^<]*)</option>', html))
         assert marker not in options["grid_electricity_north_china_2022"]  # verified (MEE & NBS 2022)
-        assert marker in options["hotel_room_night"]  # a UK proxy, to-verify
+        assert marker in options["meal_standard"]  # ADEME's data file, not the Base Carbone export: to-verify
+        assert marker not in options["hotel_room_night"]  # DESNZ 2025 flat file, by factor ID (issue #16)
         assert marker in options["waste_incineration_msw_t"]
 
 
