@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,10 +23,18 @@ def _days(name: str, default: str) -> tuple[int, ...]:
     return tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))
 
 
+# Keys that were, or look like, example values: production refuses them (issue #17).
+KNOWN_DEFAULT_KEYS = {"dev-only-not-secret", "test-secret", "secret", "secret-key", "secretkey", "changeme",
+                      "change-me", "change_me", "please-change-me", "your-secret-key", "development", "dev"}
+MIN_SECRET_KEY_LENGTH = 32
+
+
 class Config:
     """Development defaults; every value may be overridden by an environment variable."""
 
-    SECRET_KEY: str | None = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    ENV_NAME = "development"
+    # Unset: generated once and kept in the instance folder (webapp/startup.py); never a constant here.
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY") or None
     # None means "SQLite file in the Flask instance folder" (filled in by create_app).
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -80,7 +89,8 @@ class TestConfig(Config):
     """Tests: a throw-away database (DATABASE_URL if set, else in-memory SQLite), CSRF on."""
 
     TESTING = True
-    SECRET_KEY = "test-secret"  # noqa: S105
+    ENV_NAME = "testing"
+    SECRET_KEY = secrets.token_hex(32)  # a new one per test run
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
     RATELIMIT_ENABLED = False
     SESSION_COOKIE_SECURE = False
@@ -96,6 +106,7 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     """Production: a real SECRET_KEY is mandatory and cookies are Secure."""
 
+    ENV_NAME = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -103,12 +114,23 @@ class ProductionConfig(Config):
     def __init__(self) -> None:
         # Read at instantiation so a deployment can set the variable after import.
         self.SECRET_KEY = os.environ.get("SECRET_KEY")
-        if not self.SECRET_KEY or len(self.SECRET_KEY) < 16:
+        problem = secret_key_problem(self.SECRET_KEY)
+        if problem:
             raise RuntimeError(
-                "SECRET_KEY is not set (or shorter than 16 characters): production refuses to start. "
-                "Set SECRET_KEY to a long random value, e.g. `python -c 'import secrets; "
-                "print(secrets.token_hex(32))'`."
+                f"SECRET_KEY {problem}: production refuses to start. Set SECRET_KEY to a long random value, "
+                "e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`."
             )
+
+
+def secret_key_problem(key: str | None) -> str | None:
+    """What is wrong with a production secret key: unset, short, a known example value, or too uniform."""
+    if not key:
+        return "is not set"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    if key.strip().lower() in KNOWN_DEFAULT_KEYS or len(set(key)) < 10:
+        return "is a known example value or not random"
+    return None
 
 
 CONFIGS = {"development": Config, "testing": TestConfig, "production": ProductionConfig}

@@ -73,6 +73,8 @@ def seed(event_count: int, reviewers: int, organizers: int) -> dict:
             HumanTask.event_id == event.id, HumanTask.name == "prepare_plan")).scalar_one()
         workflow.complete_task(owner, task.id, plan(body), HANDLERS)
         db.session.commit()
+    accounts.deactivate_demo_accounts()  # production refuses to start while they are active (issue #17)
+    db.session.commit()
     return {"events": event_count, "seconds": round(time.monotonic() - started, 1), **names}
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Date, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import TimestampMixin, db
@@ -166,6 +166,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, comment="consecutive failed logins")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    demo: Mapped[bool] = mapped_column(default=False, server_default=false(), comment=(
+        "made by `flask demo-data` with the published password; production refuses to start while one "
+        "of them still has it and is active"))
 
     department: Mapped[Department | None] = relationship()
     organization: Mapped[Organization | None] = relationship()

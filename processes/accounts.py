@@ -135,6 +135,24 @@ def _key_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def active_demo_accounts() -> list[str]:
+    """Usernames of active accounts that anyone may sign in to: made by `flask demo-data` (or named
+    like its accounts, made before they were marked) and still holding the published password."""
+    from processes.demo import DEMO_PASSWORD, DEMO_USERNAMES
+
+    candidates = db.session.execute(select(User).where(
+        User.active.is_(True), or_(User.demo.is_(True), User.username.in_(DEMO_USERNAMES)))).scalars()
+    return sorted(u.username for u in candidates if check_password_hash(u.password_hash, DEMO_PASSWORD))
+
+
+def deactivate_demo_accounts(actor: User | None = None) -> list[str]:
+    """Deactivate every active demo account (ending its sessions and tokens); return their usernames."""
+    names = active_demo_accounts()
+    for user in db.session.execute(select(User).where(User.username.in_(names))).scalars():
+        set_active(user, False, actor)
+    return names
+
+
 # --------------------------------------------------------------------------- browser sessions
 def start_session(user: User) -> str:
     """Record a new signed-in session; return its random key for the cookie (stored only hashed).
@@ -187,7 +205,7 @@ def end_everything(user: User, reason: str, actor: User | None = None) -> tuple[
     return sessions.rowcount, tokens.rowcount
 
 
-def set_active(user: User, active: bool, actor: User) -> None:
+def set_active(user: User, active: bool, actor: User | None) -> None:
     """Activate or deactivate an account; deactivation ends its sessions and revokes its tokens."""
     if user.active == active:
         return

@@ -31,6 +31,8 @@ DEMO_USERS: list[tuple[str, Role, str | None, str]] = [
     ("admin", Role.ADMIN, None, "系统管理员"),
 ]
 
+DEMO_USERNAMES = frozenset(username for username, *_rest in DEMO_USERS)
+
 DEMO_ORGS = {
     "expo": ("济宁会展服务有限公司", OrganizerType.ENTERPRISE),
     "assoc": ("济宁市文化产业协会", OrganizerType.SOCIAL_ORGANIZATION),
@@ -72,6 +74,6 @@ def load_demo_data() -> int:
             kwargs["verifier_body"] = body
         elif affiliation:
             kwargs["department"] = departments[affiliation]
-        accounts.create_user(username, DEMO_PASSWORD, role, **kwargs)
+        accounts.create_user(username, DEMO_PASSWORD, role, **kwargs).demo = True
         created += 1
     return created

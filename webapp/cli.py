@@ -32,8 +32,15 @@ def register(app: Flask) -> None:
         click.echo("Database is at the newest schema; departments are in place.")
 
     @app.cli.command("demo-data")
-    def demo_data() -> None:
-        """Load the demo organisations and accounts (idempotent)."""
+    @click.option("--deactivate", is_flag=True, help="Deactivate the demo accounts instead (production refuses "
+                  "to start while one is active with the published password).")
+    def demo_data(deactivate: bool) -> None:
+        """Load the demo organisations and accounts (idempotent), or deactivate the demo accounts."""
+        if deactivate:
+            names = accounts.deactivate_demo_accounts()
+            db.session.commit()
+            click.echo(f"{len(names)} demo account(s) deactivated{': ' + ', '.join(names) if names else ''}.")
+            return
         created = load_demo_data()
         db.session.commit()
         click.echo(f"Demo data in place ({created} accounts created; password for all: {DEMO_PASSWORD}).")

@@ -34,6 +34,10 @@ class IdConverter(IntegerConverter):
 
 
 def register(app: Flask) -> None:
+    from webapp import startup
+
+    startup.prepare(app)  # secret key, start-up log, production's refusals (issue #17)
+
     @app.before_request
     def refuse_nul_bytes() -> None:
         """No text field of this product may hold a NUL byte (PostgreSQL refuses them): answer 400."""

@@ -52,7 +52,9 @@ class LiveServer:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "FLASK_"))}
         env.update({
-            "TANZHONG_ENV": "production",  # as deployed: real secret, no debug
+            # A real secret and no debug, as deployed; not "production", which refuses to start while the demo
+            # accounts these scenarios sign in with are active (issue #17).
+            "TANZHONG_ENV": "development",
             "SECRET_KEY": self._secret,
             "SESSION_COOKIE_SECURE": "0",  # plain http on loopback
             "DATABASE_URL": f"sqlite:///{self.workdir / 'e2e.sqlite'}",

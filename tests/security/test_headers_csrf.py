@@ -5,6 +5,7 @@ sniffing, a referrer policy). Pages must also work under that CSP: no inline scr
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 from sqlalchemy import func, select
@@ -163,7 +164,7 @@ def test_session_cookie_flags(app, demo):  # noqa: ANN001
 def test_production_cookies_are_secure(monkeypatch):  # noqa: ANN001
     from config import ProductionConfig
 
-    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
     config = ProductionConfig()
     assert config.SESSION_COOKIE_SECURE is True and config.SESSION_COOKIE_HTTPONLY is True

@@ -44,10 +44,11 @@ def verifier_bodies():  # noqa: ANN201
 
 @bp.get("/emission-factors")
 def emission_factors():  # noqa: ANN201
-    """The factor set in force, for anyone (no login): every value with its source (R-ACC-1)."""
+    """The factor set in force, for anyone (no login): every value with its status and source (R-ACC-1)."""
     factor_set = accounting.current_factor_set()
     db.session.commit()  # the default set may have been loaded just now
-    return {"factor_set": factor_set.number,
+    return {"factor_set": factor_set.number, "sha256": factor_set.sha256,
+            "imported_at": factor_set.imported_at.isoformat(),
             "items": [accounting.factor_json(f) for f in accounting.factors(factor_set)]}
 
 

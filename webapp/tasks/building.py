@@ -10,23 +10,34 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from models import Event, HumanTask, VerifierBody, db
-from models.accounting import ActivityLine, EmissionCategory, FactorStatus, ReductionMeasure
+from models.accounting import ActivityLine, EmissionCategory, EmissionFactor, FactorStatus, ReductionMeasure
 from processes import accounting, duties
+from processes.accounting.factors import source_reference
 from webapp.formjson import flatten, form_data, json_safe
 from webapp.tasks.forms import TASK_FORMS, ActivityLineForm, FieldList, FormField, UploadIdField
 
 BLANK_ROWS = 2  # extra empty rows on the page for lines still to be typed
 
 
-def _factor_choices(locale_en: bool) -> list[tuple[str, str]]:
+def _factor_choices(locale_en: bool) -> list[tuple]:
     """Factors of the current set; one whose value is not yet checked against its primary source
-    says so, so the organizer can prefer a checked one or a measured value (issue #5)."""
+    says so, so the organizer can prefer a checked one or a measured value (issue #5). Each option's
+    tooltip names its check status and exact source; the public factor page has the full text (issue #16)."""
     rows = accounting.factors(accounting.current_factor_set())
     unchecked = _("not yet verified against its source")
     return [("", "—")] + [
         (f.key, f"{f.name_en if locale_en else f.name_zh} [{f.unit}]"
-                + (f" ({unchecked})" if f.status is FactorStatus.TO_VERIFY else "")) for f in rows
+                + (f" ({unchecked})" if f.status is FactorStatus.TO_VERIFY else ""), {"title": _factor_tooltip(f)})
+        for f in rows
     ]
+
+
+def _factor_tooltip(factor: EmissionFactor) -> str:
+    """Status in words, the publication and its table or factor ID, and the first day it applies."""
+    parts = [f"{factor.status.title}: {source_reference(factor)}"]
+    if factor.valid_from:
+        parts.append(_("for events from %(date)s", date=factor.valid_from.isoformat()))
+    return " · ".join(parts)
 
 
 def _verifier_choices(event: Event) -> list[tuple]:
