@@ -148,7 +148,6 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
     ("public.policy_list", "GET"): Entry(PUBLIC),
     ("public.policy_file", "GET"): Entry(PUBLIC),
     ("public.audit_checkpoints", "GET"): Entry(PUBLIC),
-    ("public.audit_checkpoints", "GET"): Entry(PUBLIC),
     # EEB staff keep the policy documents: the EEB lead may; other departments get 403.
     ("public.edit_policy", "GET"): Entry(r(403, anon=L, lead=200)),
     ("public.edit_policy", "POST", "/public/policies/new"): Entry(r(403, anon=L, lead=422)),
@@ -159,7 +158,6 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
     ("api.public_events", "GET"): Entry(PUBLIC),
     ("api.public_event", "GET"): Entry(r(404)),
     ("api.public_policies", "GET"): Entry(PUBLIC),
-    ("api.public_audit_checkpoints", "GET"): Entry(PUBLIC),
     ("api.public_audit_checkpoints", "GET"): Entry(PUBLIC),
     ("api.create_token", "POST"): Entry(r(422)),  # no credentials in the body
     ("api.revoke_current_token", "DELETE"): Entry(r(204, anon=401)),
