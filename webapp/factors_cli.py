@@ -54,7 +54,9 @@ def list_command(number: int | None) -> None:
     click.echo(f"\nFactor set #{chosen.number}:")
     for f in accounting.factors(chosen):
         value = accounting.factor_json(f)["kgco2e_per_unit"]
-        click.echo(f"{f.key:<52} {f.category.value:<14} {value:>12} kg/{f.unit:<10} {f.year or '':<5} {f.status.value}")
+        since = f"  from {f.valid_from.isoformat()}" if f.valid_from else ""
+        click.echo(f"{f.key:<52} {f.category.value:<14} {value:>12} kg/{f.unit:<10} {f.year or '':<5} "
+                   f"{f.status.value:<9}{since}")
 
 
 def register(app: Flask) -> None:

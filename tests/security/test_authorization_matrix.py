@@ -148,6 +148,7 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
     ("public.policy_list", "GET"): Entry(PUBLIC),
     ("public.policy_file", "GET"): Entry(PUBLIC),
     ("public.audit_checkpoints", "GET"): Entry(PUBLIC),
+    ("public.factor_list", "GET"): Entry(PUBLIC),  # the emission factors and their sources (issue #16)
     # EEB staff keep the policy documents: the EEB lead may; other departments get 403.
     ("public.edit_policy", "GET"): Entry(r(403, anon=L, lead=200)),
     ("public.edit_policy", "POST", "/public/policies/new"): Entry(r(403, anon=L, lead=422)),

@@ -143,6 +143,8 @@ def test_cli_import_and_list(runner, tmp_path):
     assert listing.exit_code == 0 and "#2" in listing.output and "grid_test" in listing.output
     older = runner.invoke(factors_cli.factors, ["list", "--number", "1"])
     assert "purchased_heat" in older.output
+    line = next(x for x in older.output.splitlines() if x.startswith("grid_electricity_national_2023 "))
+    assert line.split()[-4:] == ["2023", "to-verify", "from", "2026-01-15"]
 
 
 def test_cli_rejects_a_bad_file_with_line_numbers(runner, tmp_path):
