@@ -25,6 +25,8 @@ class Registry(LabelledEnum):
     SD_INCLUSION_PLATFORM = "sd_inclusion_platform"
     CCER_REGISTRY = "ccer_registry"
     NATIONAL_CARBON_MARKET = "national_carbon_market"
+    VERRA = "verra"
+    GOLD_STANDARD = "gold_standard"
     OTHER = "other"
 
     @classmethod
@@ -33,6 +35,8 @@ class Registry(LabelledEnum):
             cls.SD_INCLUSION_PLATFORM: _l("Shandong carbon-inclusion platform (山东碳普惠平台)"),
             cls.CCER_REGISTRY: _l("National voluntary emission reduction registry (全国温室气体自愿减排注册登记系统)"),
             cls.NATIONAL_CARBON_MARKET: _l("National carbon emission allowance registry (全国碳排放权注册登记系统)"),
+            cls.VERRA: _l("Verra registry (VCS)"),
+            cls.GOLD_STANDARD: _l("Gold Standard registry"),
             cls.OTHER: _l("Other registry (named)"),
         }
 
@@ -83,8 +87,10 @@ class Instrument(LabelledEnum):
 
     @property
     def allowed_registries(self) -> tuple[Registry, ...]:
-        """R-CAN-1: carbon-inclusion and sinks on the Shandong platform, others at their own registry."""
-        return (_REGISTRY[self],)
+        """R-CAN-1: carbon-inclusion and sinks on the Shandong platform, others at their own registry;
+        credits of another mechanism (R-OFF-3: often donated international credits) at Verra, Gold
+        Standard or another named registry."""
+        return _ALLOWED.get(self, (_REGISTRY[self],))
 
 
 _PRIORITY = {
@@ -107,6 +113,9 @@ _REGISTRY = {
 }
 
 
+_ALLOWED = {Instrument.OTHER_MECHANISM: (Registry.OTHER, Registry.VERRA, Registry.GOLD_STANDARD)}
+
+
 class OffsetPlanLine(TimestampMixin, db.Model):
     """One line of the offset method chosen in the implementation plan (R-PLAN-1, R-OFF-4)."""
 
@@ -124,8 +133,8 @@ class Cancellation(TimestampMixin, db.Model):
     """One cancellation of units for an event; append-only (R-CAN-2).
 
     A correction is a new row whose `reverses_id` names the row it cancels out; the reversed
-    serial range is then free again. Serial overlap is checked on (unit_registry, registry_name,
-    serial_prefix, serial_start..serial_end).
+    serial range is then free again. Serials are parsed per registry into a normalised unit range
+    (processes/serials.py); overlap is checked on (unit_registry, serial_prefix, serial_start..serial_end).
     """
 
     __tablename__ = "cancellation"
@@ -145,9 +154,11 @@ class Cancellation(TimestampMixin, db.Model):
     vintage: Mapped[int | None] = mapped_column(Integer, comment="year the reductions happened / were issued")
     serial_from: Mapped[str] = mapped_column(String(120), comment="first serial or certificate number, as given")
     serial_to: Mapped[str | None] = mapped_column(String(120), comment="last serial, as given; NULL = single")
-    serial_prefix: Mapped[str] = mapped_column(String(120), comment="normalized part before the trailing digits")
-    serial_start: Mapped[int] = mapped_column(BigInteger, comment="trailing number of serial_from")
-    serial_end: Mapped[int] = mapped_column(BigInteger, comment="trailing number of serial_to (inclusive)")
+    serial_prefix: Mapped[str] = mapped_column(
+        String(400), comment="the units' normalised namespace at the registry (processes/serials.py)"
+    )
+    serial_start: Mapped[int] = mapped_column(BigInteger, comment="first unit number of the normalised range")
+    serial_end: Mapped[int] = mapped_column(BigInteger, comment="last unit number of the normalised range (inclusive)")
     quantity_tco2e: Mapped[Decimal] = mapped_column(Numeric(18, 3))
     cancelled_on: Mapped[date] = mapped_column(Date, comment="date of the cancellation at the registry")
     donor: Mapped[str | None] = mapped_column(String(200), comment="who donated the units (R-OFF-3)")
