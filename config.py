@@ -58,7 +58,7 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "8")))
     WTF_CSRF_TIME_LIMIT: int | None = None  # valid for the session's lifetime
 
-    # Account lock after repeated failures (issue #2).
+    # Lock of one client address out of one account after repeated wrong passwords (issues #2, #17).
     LOGIN_MAX_FAILURES: int = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES: int = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
 
@@ -66,7 +66,12 @@ class Config:
 
     RATELIMIT_ENABLED: bool = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI: str = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_LOGIN: str = os.environ.get("RATELIMIT_LOGIN", "20 per minute")
+    RATELIMIT_LOGIN: str = os.environ.get("RATELIMIT_LOGIN", "20 per minute")  # per client address
+    # Wrong passwords for one username from all addresses together (issue #17).
+    RATELIMIT_LOGIN_USER: str = os.environ.get("RATELIMIT_LOGIN_USER", "10 per minute")
+    # Proxies in front that set X-Forwarded-For/-Proto (nginx: 1). 0 trusts no header: behind a proxy
+    # every client would share the proxy's address, and one client's limit would be everyone's.
+    TRUSTED_PROXIES: int = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     # Email and reminders (issue #8). Email is off while MAIL_SERVER is unset.
     MAIL_SERVER: str | None = os.environ.get("MAIL_SERVER") or None

@@ -25,8 +25,10 @@ free_port() { "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("
 
 GUNICORN_PID=""
 PG_STARTED=""
+MEMCACHED_PID=""
 cleanup() {
   [ -n "$GUNICORN_PID" ] && kill "$GUNICORN_PID" 2>/dev/null && wait "$GUNICORN_PID" 2>/dev/null || true
+  [ -n "$MEMCACHED_PID" ] && kill "$MEMCACHED_PID" 2>/dev/null || true
   if [ -n "$PG_STARTED" ]; then
     $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true
   fi
@@ -64,6 +66,16 @@ SECRET_KEY=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(32))
 export SECRET_KEY
 export DATABASE_URL="$LOAD_DATABASE_URL" UPLOAD_DIR="$WORK/uploads" SESSION_COOKIE_SECURE=0 MAIL_SERVER=""
 export RATELIMIT_LOGIN="100000 per minute"  # 50 people sign in from one address within seconds
+# Four workers count rate limits in one shared store, as a deployment with several workers must
+# (docs/security.md): Debian's memcached on loopback when installed, else each worker counts alone.
+if command -v memcached >/dev/null 2>&1; then
+  MEMCACHED_PORT=$(free_port)
+  memcached -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -m 16 $([ "$(id -u)" = 0 ] && echo "-u nobody") &
+  MEMCACHED_PID=$!
+  export RATELIMIT_STORAGE_URI="memcached://127.0.0.1:$MEMCACHED_PORT"
+else
+  echo "memcached is not installed (apt-get install memcached): each worker keeps its own rate-limit counts"
+fi
 
 log "Schema, demo data and $EVENTS events waiting for sign-off"
 "$VENV/bin/flask" --app webapp init-db >/dev/null

@@ -163,8 +163,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     verifier_body_id: Mapped[int | None] = mapped_column(ForeignKey("verifier_body.id"))
     locale: Mapped[str | None] = mapped_column(String(10), comment="preferred UI language")
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, comment="consecutive failed logins")
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     demo: Mapped[bool] = mapped_column(default=False, server_default=false(), comment=(
         "made by `flask demo-data` with the published password; production refuses to start while one "
@@ -219,6 +217,25 @@ class UserSession(TimestampMixin, db.Model):
         String(30), comment="signed_out, password_changed, deactivated, signed_out_everywhere")
 
     user: Mapped[User] = relationship()
+
+
+class SignInFailure(db.Model):
+    """Wrong passwords for one username from one client address (sign-in, token issue, password change).
+
+    The lock after LOGIN_MAX_FAILURES holds for that pair only: a stranger guessing from elsewhere cannot
+    lock the person out (issue #17); unknown usernames are counted alike, so nothing tells them apart.
+    """
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (UniqueConstraint("username", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), comment="as typed, trimmed and case-folded")
+    address: Mapped[str] = mapped_column(String(64), comment="the client address (after ProxyFix)")
+    failures: Mapped[int] = mapped_column(Integer, comment="wrong passwords since first_failed_at")
+    first_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class VerifierConflict(TimestampMixin, db.Model):

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import ApiToken, Department, Organization, Role, User, VerifierBody, db
 from models.db import utcnow
-from models.org import UserSession
+from models.org import SignInFailure, UserSession
 from processes import audit
 from processes.errors import Conflict, Invalid
 
@@ -40,29 +42,83 @@ def aware(dt: datetime | None) -> datetime | None:
     return dt
 
 
-def authenticate(username: str, password: str, *, max_failures: int, lock_minutes: int) -> User:
-    """Return the user whose credentials these are; count failures and lock the account.
+@dataclass(frozen=True)
+class Throttle:
+    """Where a password attempt comes from and how many wrong ones lock that address out of that account."""
+
+    address: str
+    max_failures: int
+    lock_minutes: int
+
+
+def _failure_key(username: str, throttle: Throttle) -> tuple[str, str]:
+    return username.strip().casefold()[:80], (throttle.address or "unknown")[:64]
+
+
+def _locked(username: str, throttle: Throttle, now: datetime) -> bool:
+    name, address = _failure_key(username, throttle)
+    until = db.session.execute(select(SignInFailure.locked_until).where(
+        SignInFailure.username == name, SignInFailure.address == address)).scalar()
+    return until is not None and aware(until) > now
+
+
+def _count_failure(username: str, throttle: Throttle, now: datetime) -> bool:
+    """Count a wrong password for (username, address); return whether that pair is now locked."""
+    name, address = _failure_key(username, throttle)
+    window = timedelta(minutes=throttle.lock_minutes)
+    db.session.execute(delete(SignInFailure).where(  # forget what no longer counts (any pair)
+        SignInFailure.last_failed_at < now - window,
+        or_(SignInFailure.locked_until.is_(None), SignInFailure.locked_until < now)))
+    row = db.session.execute(select(SignInFailure).where(
+        SignInFailure.username == name, SignInFailure.address == address).with_for_update()).scalar()
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                row = SignInFailure(username=name, address=address, failures=0, first_failed_at=now,
+                                    last_failed_at=now)
+                db.session.add(row)
+        except IntegrityError:  # the same pair failed at the same moment in another request
+            row = db.session.execute(select(SignInFailure).where(
+                SignInFailure.username == name, SignInFailure.address == address).with_for_update()).scalar_one()
+    if aware(row.first_failed_at) < now - window:
+        row.failures, row.first_failed_at = 0, now
+    row.failures += 1
+    row.last_failed_at = now
+    if row.failures >= throttle.max_failures:
+        row.locked_until, row.failures, row.first_failed_at = now + window, 0, now
+        audit.record(None, "account.locked", data={"username": name, "address": address,
+                                                    "minutes": throttle.lock_minutes})
+        return True
+    return False
+
+
+def _forget_failures(username: str, throttle: Throttle) -> None:
+    name, address = _failure_key(username, throttle)
+    db.session.execute(delete(SignInFailure).where(SignInFailure.username == name,
+                                                   SignInFailure.address == address))
+
+
+def authenticate(username: str, password: str, throttle: Throttle) -> User:
+    """Return the user whose credentials these are; count wrong passwords per username and address.
+
+    LOGIN_MAX_FAILURES wrong passwords lock that address out of that username for LOGIN_LOCK_MINUTES;
+    other addresses are not affected, so nobody can lock a person out from afar (issue #17).
 
     :raises LoginFailed: for any failure, with no hint which one (no user enumeration).
     """
-    user = db.session.execute(select(User).where(User.username == username.strip())).scalar()
     now = utcnow()
+    user = db.session.execute(select(User).where(User.username == username.strip())).scalar()
+    if _locked(username, throttle, now):
+        check_password_hash(_DUMMY_HASH, password)
+        raise LoginFailed()
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
+        _count_failure(username, throttle, now)
         raise LoginFailed()
-    locked_until = aware(user.locked_until)
-    if locked_until and locked_until > now:
-        check_password_hash(_DUMMY_HASH, password)
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        _count_failure(username, throttle, now)
         raise LoginFailed()
-    if not user.active or not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            audit.record(None, "account.locked", data={"username": user.username, "minutes": lock_minutes})
-        raise LoginFailed()
-    user.failed_logins = 0
-    user.locked_until = None
+    _forget_failures(username, throttle)
     user.last_login_at = now
     return user
 
@@ -73,14 +129,31 @@ def validate_password(password: str) -> None:
         raise Invalid(_l("Password too short"), {"password": [_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]})
 
 
-def change_password(user: User, current: str, new: str) -> None:
+class TooManyAttempts(Invalid):
+    """Too many wrong current passwords from this address: the form is locked like sign-in."""
+
+
+def change_password(user: User, current: str, new: str, throttle: Throttle) -> None:
     """Replace the user's password after checking the current one; end all the user's sessions and
     revoke all their API tokens (a thief holding either loses it; the caller starts a new session).
 
+    Wrong current passwords count like wrong sign-ins (per username and address): a stolen cookie does
+    not become unlimited guesses of the password.
+
+    :raises TooManyAttempts: this address is locked out of this account (the caller should sign out).
     :raises Invalid: wrong current password or a weak new one.
     """
+    now = utcnow()
+    too_many = TooManyAttempts(_l("Too many wrong passwords"), {"current_password": [_l(
+        "Too many wrong passwords from your address: try again in %(n)d minutes.", n=throttle.lock_minutes)]})
+    if _locked(user.username, throttle, now):
+        check_password_hash(_DUMMY_HASH, current)
+        raise too_many
     if not check_password_hash(user.password_hash, current):
+        if _count_failure(user.username, throttle, now):
+            raise too_many
         raise Invalid(_l("Current password is wrong"), {"current_password": [_l("Current password is wrong.")]})
+    _forget_failures(user.username, throttle)
     validate_password(new)
     user.password_hash = hash_password(new)
     audit.record(user, "account.password_changed")

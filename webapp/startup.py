@@ -11,6 +11,7 @@ import click
 from flask import Flask
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 KEY_FILE = "secret_key"
 
@@ -63,7 +64,7 @@ def refuse_demo_accounts(app: Flask) -> None:
 
 
 def prepare(app: Flask) -> None:
-    """Secret key, start-up log line and production's refusals; call once the database is set up."""
+    """Secret key, trusted proxies, start-up log line and production's refusals."""
     environment = app.config.get("ENV_NAME", "development")
     if not app.config.get("SECRET_KEY"):
         if environment == "production":
@@ -72,7 +73,12 @@ def prepare(app: Flask) -> None:
         source = f"generated once and kept in {Path(app.instance_path) / KEY_FILE}"
     else:
         source = "from SECRET_KEY" if os.environ.get("SECRET_KEY") else "from the configuration"
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:  # the client address and scheme as the proxies in front saw them (rate limits, locks)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     if serving():
-        app.logger.warning("Tanzhong starts in %s mode (TANZHONG_ENV); secret key %s.", environment, source)
+        app.logger.warning("Tanzhong starts in %s mode (TANZHONG_ENV); secret key %s; %d trusted proxies; "
+                           "rate-limit store %s.", environment, source, proxies,
+                           str(app.config.get("RATELIMIT_STORAGE_URI", "memory://")).split("://")[0])
     if environment == "production" and serving():
         refuse_demo_accounts(app)

@@ -1,4 +1,6 @@
-"""Rate limit of sign-in and token issue (Flask-Limiter): the N+1st attempt in the window gets 429.
+"""Rate limits of sign-in, token issue and password change (Flask-Limiter): the N+1st attempt in the
+window gets 429 — per client address (behind a trusted proxy: the forwarded one) and, for wrong
+passwords, per username over all addresses (issue #17).
 
 TestConfig switches the limiter off for the rest of the suite, so this test builds an app of its
 own with RATELIMIT_ENABLED=True on an in-memory SQLite database. Flask-Limiter keeps its state
@@ -22,17 +24,21 @@ from webapp.extensions import limiter
 LIMIT = 5
 
 
+USER_LIMIT = 3
+
+
 class LimitedConfig(TestConfig):
     SQLALCHEMY_DATABASE_URI = "sqlite://"  # its own database, also when the suite runs on PostgreSQL
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_LOGIN = f"{LIMIT} per minute"
+    RATELIMIT_LOGIN_USER = "1000 per minute"  # the address limit is tested alone; USER_LIMIT below
+    LOGIN_MAX_FAILURES = 1000
 
 
-@pytest.fixture()
-def limited_app() -> Iterator[Flask]:
+def _limited(config: type) -> Iterator[Flask]:
     was_enabled = limiter.enabled
-    app = create_app(LimitedConfig)
+    app = create_app(config)
     app.test_client_class = IsolatedClient
     try:
         with app.app_context():
@@ -47,8 +53,36 @@ def limited_app() -> Iterator[Flask]:
         limiter.reset()
 
 
+@pytest.fixture()
+def limited_app() -> Iterator[Flask]:
+    yield from _limited(LimitedConfig)
+
+
+class ProxiedConfig(LimitedConfig):
+    TRUSTED_PROXIES = 1  # nginx in front
+
+
+@pytest.fixture()
+def proxied_app() -> Iterator[Flask]:
+    yield from _limited(ProxiedConfig)
+
+
+class UserLimitedConfig(LimitedConfig):
+    RATELIMIT_LOGIN = "1000 per minute"
+    RATELIMIT_LOGIN_USER = f"{USER_LIMIT} per minute"
+
+
+@pytest.fixture()
+def user_limited_app() -> Iterator[Flask]:
+    yield from _limited(UserLimitedConfig)
+
+
 def _login_token(client) -> str:  # noqa: ANN001
-    match = CSRF_RE.search(client.get("/login").get_data(as_text=True))
+    return _page_token(client, "/login")
+
+
+def _page_token(client, url: str) -> str:  # noqa: ANN001
+    match = CSRF_RE.search(client.get(url).get_data(as_text=True))
     assert match
     return match.group(1) or match.group(2)
 
@@ -65,10 +99,9 @@ def test_login_is_limited_per_address(limited_app):  # noqa: ANN001
                         environ_base={"REMOTE_ADDR": "192.0.2.10"})
     assert right.status_code == 429
     assert "text/html" in right.content_type
-    # The page itself (GET) is not limited, and another address is not affected (another account:
-    # five failures also locked `organizer` itself, LOGIN_MAX_FAILURES).
+    # The page itself (GET) is not limited, and another address is not affected.
     assert client.get("/login", environ_base={"REMOTE_ADDR": "192.0.2.10"}).status_code == 200
-    other = client.post("/login", data={"csrf_token": token, "username": "organizer2", "password": "demo12345"},
+    other = client.post("/login", data={"csrf_token": token, "username": "organizer", "password": "demo12345"},
                         environ_base={"REMOTE_ADDR": "192.0.2.11"})
     assert other.status_code == 302
 
@@ -91,3 +124,101 @@ def test_the_suite_app_is_not_limited_afterwards(app, demo, client):  # noqa: AN
     statuses = {client.post("/api/v1/tokens", json={"username": "organizer", "password": "x"}).status_code
                 for _ in range(LIMIT + 3)}
     assert statuses == {401}
+
+
+# --------------------------------------------------------------------------- behind a proxy (issue #17)
+def _wrong_login(client, token: str, remote: str, forwarded: str | None = None, username: str = "organizer") -> int:  # noqa: ANN001
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    return client.post("/login", data={"csrf_token": token, "username": username, "password": "wrong"},
+                       environ_base={"REMOTE_ADDR": remote}, headers=headers).status_code
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_bucket(proxied_app):  # noqa: ANN001
+    """Reproduction of the report: behind nginx every user shared the proxy's address and its limit."""
+    client = proxied_app.test_client()
+    token = _login_token(client)
+    proxy = "10.0.0.1"
+    statuses = [_wrong_login(client, token, proxy, "198.51.100.1") for _ in range(LIMIT + 1)]
+    assert statuses[-1] == 429
+    assert _wrong_login(client, token, proxy, "198.51.100.2") == 200  # another person behind the same proxy
+
+
+def test_addresses_prepended_by_the_client_do_not_escape_the_limit(proxied_app):  # noqa: ANN001
+    """With one trusted proxy only the address that proxy appended counts, whatever the client sent before it."""
+    client = proxied_app.test_client()
+    token = _login_token(client)
+    statuses = [_wrong_login(client, token, "10.0.0.1", f"203.0.113.{n}, 198.51.100.9") for n in range(LIMIT + 1)]
+    assert statuses[-1] == 429
+
+
+def test_without_trusted_proxies_the_forwarded_header_is_ignored(limited_app):  # noqa: ANN001
+    client = limited_app.test_client()
+    token = _login_token(client)
+    statuses = [_wrong_login(client, token, "192.0.2.30", f"203.0.113.{n}") for n in range(LIMIT + 1)]
+    assert statuses[-1] == 429  # a made-up X-Forwarded-For per attempt does not give a fresh bucket
+
+
+# --------------------------------------------------------------------------- per username (issue #17)
+def test_wrong_passwords_for_one_username_are_limited_over_all_addresses(user_limited_app):  # noqa: ANN001
+    client = user_limited_app.test_client()
+    token = _login_token(client)
+    statuses = [_wrong_login(client, token, f"192.0.2.{40 + n}") for n in range(USER_LIMIT + 1)]
+    assert statuses == [200] * USER_LIMIT + [429]
+    right = client.post("/login", data={"csrf_token": token, "username": " ORGANIZER ", "password": "demo12345"},
+                        environ_base={"REMOTE_ADDR": "192.0.2.99"})
+    assert right.status_code == 429  # other spellings of the name are the same bucket
+    other = client.post("/login", data={"csrf_token": token, "username": "organizer2", "password": "demo12345"},
+                        environ_base={"REMOTE_ADDR": "192.0.2.99"})
+    assert other.status_code == 302  # another account is not affected
+
+
+def test_successful_sign_ins_do_not_use_up_the_username_limit(user_limited_app):  # noqa: ANN001
+    client = user_limited_app.test_client()
+    token = _login_token(client)
+    for n in range(USER_LIMIT * 2):
+        response = client.post("/login", data={"csrf_token": token, "username": "organizer", "password": "demo12345"},
+                               environ_base={"REMOTE_ADDR": f"192.0.2.{60 + n}"})
+        assert response.status_code == 302
+        client.delete_cookie("session")
+        token = _login_token(client)
+
+
+def test_sign_in_and_token_issue_share_the_username_count(user_limited_app):  # noqa: ANN001
+    client = user_limited_app.test_client()
+    token = _login_token(client)
+    assert _wrong_login(client, token, "192.0.2.80") == 200
+    for n in range(USER_LIMIT - 1):
+        assert client.post("/api/v1/tokens", json={"username": "organizer", "password": "wrong"},
+                           environ_base={"REMOTE_ADDR": f"192.0.2.{81 + n}"}).status_code == 401
+    limited = client.post("/api/v1/tokens", json={"username": "organizer", "password": "demo12345"},
+                          environ_base={"REMOTE_ADDR": "192.0.2.90"})
+    assert limited.status_code == 429 and limited.get_json()["error"] == "rate_limited"
+
+
+def test_the_password_change_form_is_limited_per_address(limited_app):  # noqa: ANN001
+    """Reproduction of the report: 30 guesses of the current password in 3.6 s through the form."""
+    client = limited_app.test_client()
+    token = _login_token(client)
+    client.post("/login", data={"csrf_token": token, "username": "organizer", "password": "demo12345"},
+                environ_base={"REMOTE_ADDR": "192.0.2.50"})
+    token = _page_token(client, "/account/password")
+    form = {"csrf_token": token, "current_password": "guess", "new_password": "Quiet-harbour-1972",
+            "confirm": "Quiet-harbour-1972"}
+    statuses = [client.post("/account/password", data=form, environ_base={"REMOTE_ADDR": "192.0.2.50"}).status_code
+                for _ in range(LIMIT + 1)]
+    assert statuses[-1] == 429
+
+
+def test_password_change_guesses_count_with_sign_in_failures_of_the_name(user_limited_app):  # noqa: ANN001
+    client = user_limited_app.test_client()
+    token = _login_token(client)
+    client.post("/login", data={"csrf_token": token, "username": "organizer", "password": "demo12345"},
+                environ_base={"REMOTE_ADDR": "192.0.2.51"})
+    token = _page_token(client, "/account/password")
+    form = {"csrf_token": token, "current_password": "guess", "new_password": "Quiet-harbour-1972",
+            "confirm": "Quiet-harbour-1972"}
+    statuses = [client.post("/account/password", data=form, environ_base={"REMOTE_ADDR": "192.0.2.51"}).status_code
+                for _ in range(USER_LIMIT + 1)]
+    assert statuses == [200] * USER_LIMIT + [429]
+    stranger = user_limited_app.test_client()  # the name's wrong passwords are used up for sign-in too
+    assert _wrong_login(stranger, _login_token(stranger), "192.0.2.52") == 429

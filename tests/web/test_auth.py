@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models import User, db
+from processes.demo import DEMO_PASSWORD
 from tests.conftest import csrf_token
 
 GENERIC = "Sign-in failed"
@@ -46,17 +47,81 @@ def test_wrong_password_unknown_user_and_locked_account_give_the_same_message(cl
     assert "Sign out" not in locked and "退出" not in locked
 
 
-def test_account_locks_after_repeated_failures_and_audits_it(client, auth, demo, app):
+def test_address_is_locked_out_of_the_account_after_repeated_failures_and_audited(client, auth, demo, app):
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         auth.login("finance", "wrong-password")
-    user = db.session.execute(db.select(User).filter_by(username="finance")).scalar_one()
-    assert user.locked_until is not None
-    response = auth.login("finance")
+    response = auth.login("finance")  # the right password, from the same address
     assert response.status_code == 200 and _failure_message(response.get_data(as_text=True))
     from models import AuditEntry
 
-    actions = db.session.execute(db.select(AuditEntry.action)).scalars().all()
-    assert "account.locked" in actions
+    entry = db.session.execute(db.select(AuditEntry).filter_by(action="account.locked")).scalar_one()
+    assert entry.detail["username"] == "finance" and entry.detail["address"] == "127.0.0.1"
+
+
+def _login_from(client, address: str, username: str, password: str = DEMO_PASSWORD):  # noqa: ANN001,ANN202
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_the_lock_holds_for_that_address_only_so_nobody_can_lock_a_person_out(client, demo, app):
+    """Reproduction of the report: 5 wrong passwords from anywhere locked any known account for 15 minutes."""
+    attacker = "203.0.113.66"
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] + 3):
+        _login_from(client, attacker, "eeb", "guessing")
+    assert _login_from(client, attacker, "eeb").status_code == 200  # the attacker's address: locked out
+    assert _login_from(client, "198.51.100.20", "eeb").status_code == 302  # the person: signs in
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account/password")})
+    assert _login_from(client, attacker, "organizer2").status_code == 302  # other accounts from there: fine
+
+
+def test_the_lock_counts_other_spellings_of_the_name_and_unknown_names_alike(client, demo, app):
+    for spelling in ["EEB", " eeb", "Eeb ", "eeb", "eEb"][: app.config["LOGIN_MAX_FAILURES"]]:
+        _login_from(client, "203.0.113.70", spelling, "guessing")
+    assert _login_from(client, "203.0.113.70", "eeb").status_code == 200
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        _login_from(client, "203.0.113.70", "nobody-here", "guessing")
+    from models import AuditEntry
+
+    locked = db.session.execute(db.select(AuditEntry.detail).filter_by(action="account.locked")).scalars().all()
+    assert {d["username"] for d in locked} == {"eeb", "nobody-here"}  # an unknown name locks the same way
+
+
+def test_the_lock_ends_after_the_lock_minutes(client, demo, app):
+    from datetime import timedelta
+
+    from models.db import utcnow
+    from models.org import SignInFailure
+
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        _login_from(client, "203.0.113.71", "drc", "guessing")
+    assert _login_from(client, "203.0.113.71", "drc").status_code == 200
+    db.session.execute(db.update(SignInFailure).values(locked_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert _login_from(client, "203.0.113.71", "drc").status_code == 302
+
+
+def test_a_successful_sign_in_forgets_earlier_failures(client, demo, app):
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        _login_from(client, "203.0.113.72", "goa", "guessing")
+    assert _login_from(client, "203.0.113.72", "goa").status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account/password")})
+    _login_from(client, "203.0.113.72", "goa", "guessing")
+    assert _login_from(client, "203.0.113.72", "goa").status_code == 302
+
+
+def test_wrong_current_passwords_lock_the_form_and_end_the_session(client, auth, demo, app):
+    """A stolen cookie does not become unlimited guesses of the password (counted like sign-in)."""
+    auth.login("organizer")
+    form = csrf_token(client, "/account/password")
+    answers = [client.post("/account/password", data={
+        "csrf_token": form, "current_password": f"guess-{n}", "new_password": "Quiet-harbour-1972",
+        "confirm": "Quiet-harbour-1972"}) for n in range(app.config["LOGIN_MAX_FAILURES"])]
+    assert [a.status_code for a in answers[:-1]] == [200] * (app.config["LOGIN_MAX_FAILURES"] - 1)
+    assert answers[-1].status_code == 302 and "/login" in answers[-1].headers["Location"]
+    assert not _signed_in(client)
+    assert auth.login("organizer").status_code == 200  # this address is locked out of the account now
+    assert _login_from(client, "198.51.100.21", "organizer").status_code == 302  # the owner elsewhere is not
 
 
 def test_logout_ends_the_session(client, auth, demo):

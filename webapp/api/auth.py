@@ -6,11 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 
 from models import ApiToken, Role, User, db
 from processes import accounts
 from webapp.api import bp
+from webapp.auth import limits
 from webapp.errors import json_error
 from webapp.extensions import limiter
 
@@ -48,12 +49,10 @@ def api_user() -> User:
     return g.api_user
 
 
-def _login_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN"]
-
-
 @bp.post("/tokens")
-@limiter.limit(_login_limit)
+@limiter.limit(limits.address_limit)
+@limiter.shared_limit(limits.username_limit, limits.USERNAME_SCOPE, key_func=limits.typed_username,
+                      deduct_when=limits.failed_unless(201))
 def create_token():  # noqa: ANN201
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -64,12 +63,7 @@ def create_token():  # noqa: ANN201
     if fields:
         return json_error(422, "invalid", "Missing credentials.", fields)
     try:
-        user = accounts.authenticate(
-            body["username"],
-            body["password"],
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
-        )
+        user = accounts.authenticate(body["username"], body["password"], limits.throttle())
     except accounts.LoginFailed:
         db.session.commit()
         return json_error(401, "unauthorized", "Wrong username or password, or the account is locked.")

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from models import db
 from processes import accounts, audit
 from processes.errors import Invalid
+from webapp.auth import limits
 from webapp.auth.forms import ChangePasswordForm, LoginForm, TokenForm
 from webapp.auth.sessions import sign_in, sign_out
 from webapp.extensions import limiter
@@ -17,24 +18,17 @@ from webapp.navigation import safe_next
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
-def _login_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(limits.address_limit, methods=["POST"])
+@limiter.shared_limit(limits.username_limit, limits.USERNAME_SCOPE, key_func=limits.typed_username,
+                      methods=["POST"], deduct_when=limits.failed_unless(302))
 def login():  # noqa: ANN201
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(
-                form.username.data,
-                form.password.data,
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
-            )
+            user = accounts.authenticate(form.username.data, form.password.data, limits.throttle())
         except accounts.LoginFailed:
             db.session.commit()  # keep the failure count and any lock
             flash(_("Sign-in failed: the username or password is wrong, or the account is locked."), "error")
@@ -57,12 +51,23 @@ def logout():  # noqa: ANN201
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(limits.address_limit, methods=["POST"])
+@limiter.shared_limit(limits.username_limit, limits.USERNAME_SCOPE, key_func=limits.own_username,
+                      methods=["POST"], deduct_when=limits.failed_unless(302))
 def change_password():  # noqa: ANN201
+    """Counted and limited like sign-in (issue #17): too many wrong current passwords end the session."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data,
+                                     limits.throttle())
+        except accounts.TooManyAttempts:
+            sign_out("locked")  # whoever holds this cookie without the password loses it
+            db.session.commit()
+            flash(_("Too many wrong passwords: you have been signed out. Try again later."), "error")
+            return redirect(url_for("auth.login"))
         except Invalid as exc:
+            db.session.commit()  # keep the count of wrong passwords (nothing else changed)
             for name, errors in exc.fields.items():
                 target = form.new_password if name == "password" else getattr(form, name)
                 target.errors.extend(str(e) for e in errors)
