@@ -51,6 +51,7 @@ TASK_DUE_RULES: dict[str, tuple[str, int]] = {
     "report_reductions": ("ends", 30),
     "account_emissions": ("ends", 60),
     "cancel_units": ("offset_due", 0),
+    "cancel_remainder": ("offset_due", 0),
     "register_sink_project": ("sink_application_due", 0),
     "validate_sink_project": ("sink_validation_due", 0),
     "third_party_evaluation": ("created", 30),

@@ -3,7 +3,9 @@ tasks, fire its timers on an injected clock, and store it as JSON.
 
 The implementation lives in `processes.workflow_engine`, the only package that imports
 SpiffWorkflow; nothing else in the project should. Service tasks of the diagrams call the
-callables passed as `services` ('publish_plan', 'disclose'), each as `fn(data: dict) -> None`.
+callables passed as `services` ('publish_plan', 'disclose', 'check_coverage'), each as
+`fn(data: dict) -> JSON | None`: a value becomes the task's result variable (None: `true`).
+`signal` throws a BPMN signal (e.g. `tier_changed` when the participant count changes).
 `VersionDiff` compares two diagram versions and moves running instances between them (issue #10).
 """
 
@@ -16,6 +18,7 @@ from processes.workflow_engine.runtime import (
     is_completed,
     ready_user_tasks,
     retry_failed,
+    signal,
     skip_failed,
     start,
     tick,
@@ -75,6 +78,7 @@ __all__ = [
     "restore",
     "retry_failed",
     "serialize",
+    "signal",
     "skip_failed",
     "specs_from_json",
     "start",

@@ -63,7 +63,7 @@ KINDS_BY_ROLE: dict[Role, tuple[NotificationKind, ...]] = {
 SINK_DEADLINES = (DeadlineKind.SINK_APPLICATION, DeadlineKind.SINK_VALIDATION)
 # The open task that meets a deadline (linked from its reminders when the reader holds it).
 DEADLINE_TASKS: dict[DeadlineKind, tuple[str, ...]] = {
-    DeadlineKind.OFFSET: ("cancel_units", "register_sink_project", "validate_sink_project"),
+    DeadlineKind.OFFSET: ("cancel_units", "cancel_remainder", "register_sink_project", "validate_sink_project"),
     DeadlineKind.SINK_APPLICATION: ("register_sink_project",),
     DeadlineKind.SINK_VALIDATION: ("validate_sink_project",),
 }

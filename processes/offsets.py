@@ -4,28 +4,24 @@
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NoReturn
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, extract, func, select, text
+from sqlalchemy import Select, and_, extract, or_, select, text
 
 from models import Event, Role, User, db
 from models.offsets import Cancellation, Instrument, OffsetPlanLine, Registry
 from models.sinks import SinkProject, SinkStatus
 from models.uploads import Upload
-from processes import audit, bounds
+from processes import audit, bounds, serials
 from processes.dates import offset_due
 from processes.errors import Conflict, Invalid
 
 QUANTUM = Decimal("0.001")
 EVIDENCE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
-_SERIAL = re.compile(r"^(.*?)([0-9]+)$")
-_MAX_SERIAL = 2**63 - 1  # BigInteger
 
 
 # --- small parsers shared with processes.sinks --------------------------------------------------
@@ -125,52 +121,14 @@ def collect(errors: dict[str, list], check: Any, *args: Any, **kwargs: Any) -> A
 # --- serial numbers ----------------------------------------------------------------------------
 
 
-class SerialRange(NamedTuple):
-    prefix: str
-    start: int
-    end: int
+def parse_serial_range(serial_from: str | None, serial_to: str | None = None, *, field_prefix: str = "",
+                       registry: Registry = Registry.SD_INCLUSION_PLATFORM,
+                       registry_name: str | None = None) -> serials.UnitRange:
+    """The normalised unit range of a cancellation line at `registry` (R-CAN-2; processes/serials.py).
 
-    @property
-    def length(self) -> int:
-        return self.end - self.start + 1
-
-
-def _split_serial(raw: str, field: str) -> tuple[str, int]:
-    value = unicodedata.normalize("NFKC", raw).strip()  # full-width digits and dashes too
-    match = _SERIAL.match(value)
-    if not match:
-        raise Invalid(_l("A serial number must end in digits."),
-                      {field: [_l("The serial or certificate number must end in its running number.")]})
-    number = int(match.group(2))
-    if number > _MAX_SERIAL:
-        raise Invalid(_l("The serial number is too long."), {field: [_l("The running number is too long.")]})
-    prefix = re.sub(r"\s+", "", match.group(1)).upper()
-    if len(prefix) > 120:
-        raise Invalid(_l("The serial number is too long."), {field: [_l("At most %(n)d characters.", n=120)]})
-    return prefix, number
-
-
-def parse_serial_range(serial_from: str | None, serial_to: str | None = None, *, field_prefix: str = "") -> SerialRange:
-    """Split a serial range into its common prefix and inclusive trailing numbers (R-CAN-2).
-
-    An empty `serial_to` means a single certificate number.
-    :raises Invalid: missing start, no trailing digits, different prefixes, end before start.
+    :raises Invalid: as `serials.parse`.
     """
-    from_field, to_field = f"{field_prefix}serial_from", f"{field_prefix}serial_to"
-    if not (serial_from or "").strip():
-        raise Invalid(_l("The first serial number is required."), {from_field: [_l("Required.")]})
-    prefix, start = _split_serial(serial_from, from_field)
-    if not (serial_to or "").strip():
-        return SerialRange(prefix, start, start)
-    to_prefix, end = _split_serial(serial_to, to_field)
-    if to_prefix != prefix:
-        msg = _l("The first and last serial numbers have different prefixes (%(a)s, %(b)s).",
-                 a=prefix or "—", b=to_prefix or "—")
-        raise Invalid(msg, {to_field: [msg]})
-    if end < start:
-        msg = _l("The serial range ends before it starts.")
-        raise Invalid(msg, {to_field: [msg]})
-    return SerialRange(prefix, start, end)
+    return serials.parse(registry, serial_from, serial_to, registry_name=registry_name, field_prefix=field_prefix)
 
 
 # --- offset plan (prepare_plan) ----------------------------------------------------------------
@@ -258,12 +216,15 @@ def _parse_cancellation(event: Event, i: int, line: Mapping[str, Any], actor: Us
     serial_from = collect(errors, parse_text, line.get("serial_from"), key + "serial_from", max_len=120,
                            required=True)
     serial_to = collect(errors, parse_text, line.get("serial_to"), key + "serial_to", max_len=120)
-    serials = serial_from and collect(errors, parse_serial_range, serial_from, serial_to, field_prefix=key)
+    units = None
+    if serial_from and registry and not errors.get(key + "registry_name"):
+        units = collect(errors, parse_serial_range, serial_from, serial_to, field_prefix=key, registry=registry,
+                        registry_name=registry_name)
     quantity = collect(errors, parse_decimal, line.get("quantity_tco2e"), key + "quantity_tco2e")
-    if registry and registry.one_tonne_per_serial and serials and quantity and quantity != serials.length:
+    if registry and registry.one_tonne_per_serial and units and quantity and quantity != units.size:
         errors.setdefault(key + "quantity_tco2e", []).append(_l(
             "The quantity (%(q)s t) does not match the serial range (%(n)d units of 1 t).",
-            q=tco2e(quantity), n=serials.length))
+            q=tco2e(quantity), n=units.size))
     cancelled_on = collect(errors, parse_date, line.get("cancelled_on"), key + "cancelled_on", today=today)
     upload = collect(errors, evidence_upload, line.get("certificate"), key + "certificate", event=event, actor=actor)
     reason = collect(errors, parse_text, line.get("reason"), key + "reason", max_len=2000)
@@ -287,23 +248,20 @@ def _parse_cancellation(event: Event, i: int, line: Mapping[str, Any], actor: Us
         registry_name=registry_name if registry is Registry.OTHER else None,
         vintage=int(vintage) if vintage not in (None, "") else None,
         serial_from=serial_from, serial_to=serial_to,
-        serial_prefix=serials.prefix, serial_start=serials.start, serial_end=serials.end,
+        serial_prefix=units.key, serial_start=units.first, serial_end=units.last,
         quantity_tco2e=quantity, cancelled_on=cancelled_on, reason=reason,
         evidence_upload_id=upload.id, evidence_sha256=upload.sha256, recorded_by_id=actor.id,
         overdue=cancelled_on > offset_due(event.ends_on), **texts,
     )
 
 
-def _same_registry(row: Cancellation) -> list:
-    conditions = [Cancellation.unit_registry == row.unit_registry, Cancellation.serial_prefix == row.serial_prefix]
-    if row.unit_registry is Registry.OTHER:
-        conditions.append(func.lower(Cancellation.registry_name) == (row.registry_name or "").lower())
-    return conditions
+def _same_units(row: Cancellation) -> list:
+    """The ledger rows in the same namespace (the key of `other` includes the registry's name)."""
+    return [Cancellation.unit_registry == row.unit_registry, Cancellation.serial_prefix == row.serial_prefix]
 
 
 def _lock_key(row: Cancellation) -> int:
-    name = (row.registry_name or "").casefold() if row.unit_registry is Registry.OTHER else ""
-    digest = hashlib.blake2b(f"{row.unit_registry.value}|{name}|{row.serial_prefix}".encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(f"{row.unit_registry.value}|{row.serial_prefix}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
@@ -324,7 +282,7 @@ def _serialize(rows: Sequence[Cancellation]) -> None:
 
 def _overlapping(row: Cancellation) -> Cancellation | None:
     query = _active(select(Cancellation).where(
-        *_same_registry(row), Cancellation.serial_start <= row.serial_end, Cancellation.serial_end >= row.serial_start,
+        *_same_units(row), Cancellation.serial_start <= row.serial_end, Cancellation.serial_end >= row.serial_start,
     )).order_by(Cancellation.id).limit(1)
     return db.session.execute(query).scalar()
 
@@ -334,6 +292,15 @@ def may_see_event(actor: User, event: Event) -> bool:
     the same organisation)."""
     return actor.role is not Role.ORGANIZER or (
         actor.organization_id is not None and actor.organization_id == event.organization_id)
+
+
+def _refuse(actor: User, event_id: int, action: str, reason: str, detail: dict[str, Any],
+            error: Conflict) -> NoReturn:
+    """Roll back the caller's changes, commit an audit entry of the refused attempt, raise `error`."""
+    db.session.rollback()
+    audit.record(actor, action, event=event_id, reason=reason, data=detail)
+    db.session.commit()
+    raise error
 
 
 def _refuse_double_counting(event_id: int, actor: User, i: int, row: Cancellation, other: Cancellation) -> NoReturn:
@@ -347,13 +314,77 @@ def _refuse_double_counting(event_id: int, actor: User, i: int, row: Cancellatio
     else:
         message = _l("Serial numbers %(serials)s at %(registry)s (%(n)d of them) were already cancelled for "
                      "another event.", serials=serials, registry=row.unit_registry.title, n=overlap)
-    detail = {"registry": row.unit_registry.value, "registry_name": row.registry_name, "prefix": row.serial_prefix,
+    detail = {"registry": row.unit_registry.value, "registry_name": row.registry_name, "units_key": row.serial_prefix,
               "start": row.serial_start, "end": row.serial_end, "conflicting_cancellation_id": other.id,
               "conflicting_event_id": other.event_id}
-    db.session.rollback()
-    audit.record(actor, "offsets.double_counting_refused", event=event_id, reason="R-CAN-2", data=detail)
-    db.session.commit()
-    raise Conflict(message, {f"cancellations-{i}-serial_from": [message]})
+    _refuse(actor, event_id, "offsets.double_counting_refused", "R-CAN-2", detail,
+            Conflict(message, {f"cancellations-{i}-serial_from": [message]}))
+
+
+# --- units of new sink projects (R-OFF-2) ------------------------------------------------------
+
+
+def _same_project(project: SinkProject, code: str | None, name: str | None) -> bool:
+    if code and project.project_code:
+        return serials.compact(code) == serials.compact(project.project_code)
+    return bool(name) and serials.compact(name).casefold() == serials.compact(project.name).casefold()
+
+
+def _check_sink_units(event: Event, rows: Sequence[Cancellation], actor: User) -> None:
+    """R-OFF-2: units of a new sink project count only for the event the project is locked to.
+
+    A line of the new-sink instruments must name this event's project (its code, or its name when
+    it has none); any line whose project code is another event's sink project is refused.
+    :raises Invalid: a sink line naming no project of this event.
+    :raises Conflict: another event's project (rolled back; the attempt audited).
+    """
+    named = [(i, row) for i, row in enumerate(rows) if row.instrument.is_project or row.project_code]
+    if not named:
+        return
+    projects = db.session.execute(select(SinkProject)).scalars().all()
+    own = next((p for p in projects if p.event_id == event.id), None)
+    for i, row in named:
+        other = next((p for p in projects if p.event_id != event.id and (
+            _same_project(p, row.project_code, None) or (row.instrument.is_project and _same_project(
+                p, row.project_code, row.project_name)))), None)
+        if other is not None:
+            msg = _l("These units come from a sink project locked to another event; they can never count for "
+                     "this one.")
+            _refuse(actor, event.id, "offsets.sink_units_refused", "R-OFF-2",
+                    {"line": i + 1, "project_id": other.id, "locked_to_event_id": other.event_id,
+                     "project_code": row.project_code, "project_name": row.project_name},
+                    Conflict(msg, {f"cancellations-{i}-project_code": [msg]}))
+        if row.instrument.is_project and (own is None or not _same_project(own, row.project_code, row.project_name)):
+            msg = (_l("Name this event's sink project (%(code)s).", code=own.project_code or own.name) if own
+                   else _l("This event has no sink project; choose the instrument the units were issued as."))
+            raise Invalid(msg, {f"cancellations-{i}-project_code": [msg]})
+
+
+def covered_tco2e(rows: Iterable[Cancellation], sink_tco2e: Decimal) -> Decimal:
+    """Tonnes that cover the account (R-OFF-1, R-CAN-2): cancelled units plus the sink project's tonnes.
+
+    Units of the event's own sink project cancelled at the platform are the same removals as its
+    validated tonnes, so the two count once: the larger of them.
+    """
+    units = sink_units = Decimal(0)
+    for row in rows:
+        if row.instrument.is_project:
+            sink_units += row.quantity_tco2e
+        else:
+            units += row.quantity_tco2e
+    return units + max(sink_units, Decimal(sink_tco2e))
+
+
+def validated_sink_tco2e(event: Event) -> Decimal:
+    """The validated tonnes of the event's sink project (0 until Natural Resources validates it)."""
+    return db.session.execute(select(SinkProject.validated_tco2e).where(
+        SinkProject.event_id == event.id, SinkProject.status == SinkStatus.VALIDATED)).scalar() or Decimal(0)
+
+
+def shortfall_tco2e(event: Event, accounted_tco2e: Decimal) -> Decimal:
+    """Tonnes of the account not yet covered by active cancellations and the validated sink (≥ 0)."""
+    covered = covered_tco2e(active_cancellations(event), validated_sink_tco2e(event))
+    return max(Decimal(accounted_tco2e) - covered, Decimal(0))
 
 
 def record_cancellations(event: Event, lines: Sequence[Mapping[str, Any]], actor: User, *,
@@ -366,8 +397,9 @@ def record_cancellations(event: Event, lines: Sequence[Mapping[str, Any]], actor
     dated after the 6-month deadline are stored flagged `overdue` and audited.
     :raises Invalid: a bad line (fields "cancellations-<i>-<name>"), lines overlapping each other,
         or the event's cancellations plus `sink_covered_tco2e` falling short of `accounted_tco2e`.
-    :raises Conflict: serials already cancelled (for any event); the caller's transaction is then
-        rolled back and the refused attempt committed to the audit trail.
+    :raises Conflict: serials already cancelled (for any event), or units of another event's sink
+        project (R-OFF-2); the caller's transaction is then rolled back and the refused attempt
+        committed to the audit trail.
     """
     available = [Instrument(i) for i in available_instruments] if available_instruments is not None else None
     planned = db.session.execute(select(OffsetPlanLine).where(
@@ -384,8 +416,8 @@ def record_cancellations(event: Event, lines: Sequence[Mapping[str, Any]], actor
                     and row.serial_end >= earlier.serial_start):
                 msg = _l("These serial numbers overlap line %(n)d.", n=j + 1)
                 raise Invalid(msg, {f"cancellations-{i}-serial_from": [msg]})
-    existing = sum((c.quantity_tco2e for c in active_cancellations(event)), Decimal(0))
-    covered = existing + sum((r.quantity_tco2e for r in rows), Decimal(0)) + Decimal(sink_covered_tco2e)
+    _check_sink_units(event, rows, actor)
+    covered = covered_tco2e([*active_cancellations(event), *rows], sink_covered_tco2e)
     if covered < accounted_tco2e:
         msg = _l("The cancellations cover %(covered)s t of the accounted %(accounted)s t; %(missing)s t are "
                  "missing.", covered=tco2e(covered), accounted=tco2e(accounted_tco2e),
@@ -452,9 +484,8 @@ def offsets_summary(event: Event, accounted_tco2e: Decimal | None, *, today: dat
     for row in rows:
         by_instrument[row.instrument] = by_instrument.get(row.instrument, Decimal(0)) + row.quantity_tco2e
     cancelled = sum(by_instrument.values(), Decimal(0))
-    sink = db.session.execute(select(SinkProject.validated_tco2e).where(
-        SinkProject.event_id == event.id, SinkProject.status == SinkStatus.VALIDATED)).scalar() or Decimal(0)
-    total = cancelled + sink
+    sink = validated_sink_tco2e(event)
+    total = covered_tco2e(rows, sink)
     coverage = None
     if accounted_tco2e is not None and accounted_tco2e > 0:
         coverage = str(int((total * 100 / accounted_tco2e).to_integral_value(ROUND_FLOOR)))
@@ -478,6 +509,20 @@ def _filter_value(filters: Mapping[str, Any], name: str, convert: Any) -> Any:
         raise Invalid(_l("Unknown filter value."), {name: [_l("Not a valid value.")]}) from None
 
 
+def _serial_filter(value: Any) -> list[tuple[Registry, serials.UnitRange]]:
+    found = serials.candidates(str(value))
+    if not found:
+        raise ValueError(value)
+    return found
+
+
+def _key_matches(registry: Registry, key: str) -> Any:
+    """At `other` a search names no registry: match the series at any named registry."""
+    if registry is Registry.OTHER:
+        return Cancellation.serial_prefix.endswith(key, autoescape=True)
+    return Cancellation.serial_prefix == key
+
+
 def ledger_rows(filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """Return the cancellation ledger for `GET /api/v1/ledger/cancellations`, oldest first.
 
@@ -497,9 +542,10 @@ def ledger_rows(filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]
         query = query.where(extract("year", Cancellation.cancelled_on) == year)
     if (overdue := _filter_value(filters, "overdue", lambda v: str(v).lower() in {"1", "true", "yes"})) is not None:
         query = query.where(Cancellation.overdue == overdue)
-    if (serial := _filter_value(filters, "serial", lambda v: parse_serial_range(str(v)))) is not None:
-        query = query.where(Cancellation.serial_prefix == serial.prefix, Cancellation.serial_start <= serial.start,
-                            Cancellation.serial_end >= serial.start)
+    if (serial := _filter_value(filters, "serial", _serial_filter)) is not None:
+        query = query.where(or_(*(and_(Cancellation.unit_registry == r, _key_matches(r, units.key),
+                                       Cancellation.serial_start <= units.last, Cancellation.serial_end >= units.first)
+                                  for r, units in serial)))
     reversed_ids = set(db.session.execute(
         select(Cancellation.reverses_id).where(Cancellation.reverses_id.is_not(None))).scalars())
     return [

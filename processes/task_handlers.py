@@ -13,13 +13,14 @@ from sqlalchemy import func, select
 from models import Commitment, Decision, Evaluation, Event, HumanTask, User, VerifierBody, db
 from models.offsets import Instrument, OffsetPlanLine
 from models.uploads import Upload
-from processes import accounting, audit, duties, offsets, signals, sinks
+from processes import accounting, audit, duties, offsets, serials, signals, sinks
 from processes.commitment import declaration_text, digest
 from processes.dates import local_today
 from processes.errors import Invalid
 from processes.tiers import Tier
 
 SINK_INSTRUMENTS = {Instrument.NEW_FORESTRY_SINK, Instrument.NEW_MARINE_SINK}
+MAX_TCO2E = Decimal(10) ** 9  # no event emits a billion tonnes: a larger figure is a typo
 SINK_VALUES = {i.value for i in SINK_INSTRUMENTS}
 
 
@@ -175,15 +176,30 @@ def third_party_evaluation(event: Event, task: HumanTask, actor: User, data: dic
     if conclusion == "not_neutral" and not (data.get("comment") or "").strip():
         errors["comment"] = [_l("Give the reasons, so the organizer knows what to offset.")]
     verified = data.get("verified_tco2e")
-    if not isinstance(verified, Decimal) or verified < 0:
+    if not isinstance(verified, Decimal) or not verified.is_finite() or verified < 0:
         errors["verified_tco2e"] = [_l("The verified emissions in tonnes.")]
+    elif verified > MAX_TCO2E or verified.as_tuple().exponent < -3:  # type: ignore[operator]
+        errors["verified_tco2e"] = [_l("At most %(max)s t with 3 decimals.", max=f"{MAX_TCO2E:,}")]
+    body = actor.verifier_body
+    # R-TIER-1: the evaluation is the commissioned body's own; another body's name or number is refused.
+    for field, own in (("body_name", body.name), ("accreditation_no", body.accreditation_no)):
+        given = (data.get(field) or "").strip()
+        if given and serials.compact(given).casefold() != serials.compact(own or "").casefold():
+            errors[field] = [_l("The evaluation is the commissioned body's: %(own)s.", own=own or "—")]
+    if body.id != event.verifier_body_id:
+        errors["conclusion"] = [_l("Only the body the organizer commissioned evaluates this event.")]
+    if conclusion == "neutral" and "verified_tco2e" not in errors:
+        covered = offsets.covered_tco2e(offsets.active_cancellations(event), offsets.validated_sink_tco2e(event))
+        if covered < verified:
+            errors["conclusion"] = [_l("Not neutral: the cancelled units and the validated sink (%(c)s t) fall "
+                                       "%(m)s t short of the verified emissions (%(v)s t).", c=offsets.tco2e(covered),
+                                       m=offsets.tco2e(verified - covered), v=offsets.tco2e(verified))]
     if errors:
         raise Invalid(_l("Please correct the marked fields."), errors)
     report = _upload(data.get("report"), event, "report", actor)
-    body = actor.verifier_body
     db.session.add(Evaluation(
-        event_id=event.id, verifier_body_id=body.id, body_name=data.get("body_name") or body.name,
-        accreditation_no=data.get("accreditation_no") or body.accreditation_no, report_upload_id=report.id,
+        event_id=event.id, verifier_body_id=body.id, body_name=body.name,
+        accreditation_no=body.accreditation_no, report_upload_id=report.id,
         verified_tco2e=verified, conclusion=conclusion, comment=(data.get("comment") or "").strip() or None,
         evaluated_by_id=actor.id))
     _decide(event, task, actor, conclusion, data.get("comment"))
@@ -191,6 +207,16 @@ def third_party_evaluation(event: Event, task: HumanTask, actor: User, data: dic
                  data={"verified_tco2e": str(verified), "report_sha256": report.sha256})
     signals.evaluation_concluded.send(event, conclusion=conclusion, comment=data.get("comment"))
     return {"conclusion": conclusion}
+
+
+def _earliest_neutral_on(event: Event, cancellations: list) -> date:
+    """R-TIER-2: the day neutrality can have been reached: the event's last day, or later the last
+    cancellation or the sink project's validation."""
+    project = sinks.project_of(event)
+    days = [event.ends_on, *(c.cancelled_on for c in cancellations)]
+    if project is not None and project.validated_on is not None:
+        days.append(project.validated_on)
+    return max(days)
 
 
 def sign_commitment(event: Event, task: HumanTask, actor: User, data: dict[str, Any], now: datetime) -> dict:
@@ -202,12 +228,16 @@ def sign_commitment(event: Event, task: HumanTask, actor: User, data: dict[str, 
     if not method:
         errors["confirmation_method"] = [_l("Required.")]
     neutral_on = data.get("neutral_on")
+    cancellations = offsets.active_cancellations(event)
+    earliest = _earliest_neutral_on(event, cancellations)
     if not isinstance(neutral_on, date):
         errors["neutral_on"] = [_l("A date is required.")]
     elif neutral_on > local_today(now):
         errors["neutral_on"] = [_l("Neutrality cannot be reached in the future.")]
-    covered = sum((c.quantity_tco2e for c in offsets.active_cancellations(event)), Decimal(0)) + \
-        sinks.sink_covered_tco2e(event)
+    elif neutral_on < earliest:  # R-TIER-2: reached once the event is over and its last units cancelled
+        errors["neutral_on"] = [_l("Neutrality is reached on %(d)s at the earliest (the event's end, its last "
+                                   "cancellation or the sink's validation).", d=earliest.isoformat())]
+    covered = offsets.covered_tco2e(cancellations, offsets.validated_sink_tco2e(event))
     if covered < _accounted(event):
         errors["truthful"] = [_l("The cancelled units (%(c)s t) do not yet cover the accounted emissions (%(a)s t).",
                                  c=covered, a=_accounted(event))]
@@ -240,6 +270,7 @@ HANDLERS = {
     "report_reductions": report_reductions,
     "account_emissions": account_emissions,
     "cancel_units": cancel_units,
+    "cancel_remainder": cancel_units,  # the same ledger rules; the diagram opens it for a shortfall
     "register_sink_project": register_sink_project,
     "validate_sink_project": validate_sink_project,
     "third_party_evaluation": third_party_evaluation,

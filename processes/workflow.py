@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ STATUS_BY_TASK: list[tuple[str, EventStatus]] = [
     ("report_reductions", EventStatus.REDUCING),
     ("account_emissions", EventStatus.ACCOUNTING),
     ("cancel_units", EventStatus.OFFSETTING),
+    ("cancel_remainder", EventStatus.OFFSETTING),
     ("register_sink_project", EventStatus.OFFSETTING),
     ("validate_sink_project", EventStatus.OFFSETTING),
     ("third_party_evaluation", EventStatus.CONFIRMING),
@@ -59,9 +61,11 @@ STATUS_BY_TASK: list[tuple[str, EventStatus]] = [
 END_STATUS = {
     "end_out_of_scope": EventStatus.OUT_OF_SCOPE,
     "end_voluntary": EventStatus.VOLUNTARY,
+    "end_left_scope": EventStatus.VOLUNTARY,
     "end_disclosed": EventStatus.CONFIRMED,
 }
 CONFIRMATION_TASKS = {"third_party_evaluation", "sign_commitment"}
+OFFSETTING_TASKS = {"cancel_units", "cancel_remainder", "register_sink_project", "validate_sink_project"}
 REVIEW_TASKS = ("review_plan_sector", "review_plan_eeb", "review_funding")
 
 TaskHandler = Callable[[Event, HumanTask, User, dict[str, Any], datetime], dict[str, Any]]
@@ -116,6 +120,7 @@ def _services(event: Event, now: datetime) -> engine.Services:
     return {
         "publish_plan": partial(_publish_plan, event, now),
         "disclose": partial(_disclose, event, now),
+        "check_coverage": partial(_check_coverage, event),
     }
 
 
@@ -131,6 +136,19 @@ def _disclose(event: Event, now: datetime, _data: dict[str, Any]) -> None:
     event.disclosed_at = now
     audit.record(None, "event.disclosed", event=event, data={"requirement": "R-DIS-1"})
     signals.event_disclosed.send(event)
+
+
+def _check_coverage(event: Event, _data: dict[str, Any]) -> bool:
+    """R-OFF-1, R-ACC-1: whether active cancellations and the validated sink cover the account; a
+    shortfall is audited with its size (the diagram then asks the organizer to cancel the rest)."""
+    from processes import accounting, offsets
+
+    accounted = Decimal(accounting.emissions_summary(event)["actual_tco2e"] or "0")
+    missing = offsets.shortfall_tco2e(event, accounted)
+    if missing > 0:
+        audit.record(None, "offsets.shortfall", event=event, reason="R-OFF-1",
+                     data={"accounted_tco2e": offsets.tco2e(accounted), "missing_tco2e": offsets.tco2e(missing)})
+    return missing == 0
 
 
 # --------------------------------------------------------------------------- start
@@ -225,6 +243,7 @@ def _sync_tasks(instance: ProcessInstance, event: Event, views: _Views, actor: U
     for row in open_rows:
         if row.spiff_task_id not in ready:  # withdrawn by the diagram (e.g. a cancelled branch)
             row.status = "cancelled"
+            audit.record(actor, "task.withdrawn", event=event, task=row.name, data={"human_task_id": row.id})
     known = {row.spiff_task_id for row in open_rows}
     for view in ready.values():
         if view.id in known:
@@ -290,11 +309,13 @@ def _sync_deadlines(event: Event, views: _Views) -> dict[DeadlineKind, date]:
 
     if "offset_deadline_passed" in armed or DeadlineKind.OFFSET in existing or "offset_deadline_passed" in done:
         offset = ensure(DeadlineKind.OFFSET, offset_due(event.ends_on))
-        offsetting_open = open_names & {"cancel_units", "register_sink_project", "validate_sink_project"}
+        offsetting_open = open_names & OFFSETTING_TASKS
         if offset.met_at is None and not offsetting_open and (
             open_names & CONFIRMATION_TASKS or views.completed
         ):
             offset.met_at = utcnow()
+            if offset.overdue_at is None and _offset_late(event):
+                offset.overdue_at = offset.met_at  # R-TIME-1: met after its last day reads "met late"
     if "register_sink_project" in open_names or DeadlineKind.SINK_APPLICATION in existing:
         application = ensure(DeadlineKind.SINK_APPLICATION, sink_application_due(event.ends_on))
         validation = ensure(DeadlineKind.SINK_VALIDATION, sink_validation_due(event.ends_on))
@@ -303,6 +324,13 @@ def _sync_deadlines(event: Event, views: _Views) -> dict[DeadlineKind, date]:
         if validation.met_at is None and "sink_development_done" in done:
             validation.met_at = utcnow()
     return moved
+
+
+def _offset_late(event: Event) -> bool:
+    """R-TIME-1: a unit counted for the event was cancelled after the 6-month deadline."""
+    from processes import offsets
+
+    return any(row.overdue for row in offsets.active_cancellations(event))
 
 
 def _deadline_day(target: datetime) -> date:
@@ -577,11 +605,20 @@ def diagram_state(event: Event, deadlines: list[EventDeadline] | None = None) ->
 
 
 def update_tier(event: Event, actor: User, now: datetime | None = None) -> None:
-    """Hand the event's (re-evaluated) tier to the gateways still ahead in its process (R-TIER-X)."""
+    """Hand the event's re-evaluated tier to its process (R-TIER-X): the gateways ahead read it, and
+    the diagram's signal events act on it — `tier_changed` withdraws an open confirmation task and
+    routes confirmation by the new tier; `out_of_scope` (below 200) ends the plan's path as a
+    voluntary record (R-TIER-0)."""
     now = now or utcnow()
     instance = _locked_instance(event.id)
     wf = _load(instance)
     engine.update_variables(wf, {"tier": event.tier.value})
+    names = ("out_of_scope", "tier_changed") if event.tier.value == "out_of_scope" else ("tier_changed",)
+    for name in names:  # at confirmation, a fall below 200 re-routes like any change (to the voluntary end)
+        if engine.signal(wf, name, _services(event, now)):
+            audit.record(actor, "process.signalled", event=event, reason="R-TIER-X",
+                         data={"signal": name, "tier": event.tier.value})
+            break
     _save(instance, event, wf, actor, now)
 
 

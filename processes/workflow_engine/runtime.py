@@ -10,6 +10,8 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins import BoundaryEventMixin, CallActivityMixin, EndEventMixin, UserTaskMixin
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -65,6 +67,22 @@ def update_variables(wf: Workflow, data: Mapping[str, Any]) -> None:
     for state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
         for task in _tasks(wf, state):
             task.data.update(values)
+            if state == TaskState.WAITING and task.parent is not None:
+                # A waiting event (e.g. a boundary event) inherits its parent's data when it fires.
+                task.parent.data.update(values)
+
+
+def signal(wf: Workflow, name: str, services: Services) -> bool:
+    """Throw the BPMN signal `name` at the instance and run the engine; whether anything caught it.
+
+    Boundary events and event sub-processes waiting for the signal fire (an interrupting one
+    withdraws the task or process it is attached to); with nobody waiting, nothing happens.
+    """
+    wf.script_engine = ScriptEngine(services)
+    caught = wf.event_manager.catch(BpmnEvent(SignalEventDefinition(name)), internal=False)
+    if caught:
+        _run(wf)
+    return bool(caught)
 
 
 def retry_failed(wf: Workflow, services: Services) -> StepResult:
@@ -219,7 +237,10 @@ def _process_of(task: Task) -> str:
 
 def _ends_after_boundary_events(spec: BpmnProcessSpec) -> Iterator[str]:
     seen: set[str] = set()
-    stack = [ts for ts in spec.task_specs.values() if isinstance(ts, BoundaryEventMixin)]
+    # Non-interrupting boundary events start side branches (deadline follow-ups); an interrupting
+    # one (e.g. a changed participant count) re-routes the main path itself.
+    stack = [ts for ts in spec.task_specs.values()
+             if isinstance(ts, BoundaryEventMixin) and not getattr(ts, "cancel_activity", True)]
     while stack:
         task_spec = stack.pop()
         if task_spec.name not in seen:

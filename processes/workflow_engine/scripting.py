@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import json
 import operator
 from collections.abc import Callable
 from copy import deepcopy
@@ -169,10 +170,10 @@ class ScriptEngine(PythonScriptEngine):
         if not operation_name.startswith(SERVICE_PREFIX) or service is None:
             raise WorkflowTaskException(f"no service registered for {operation_name!r}", task=task)
         try:
-            service(deepcopy(task.data))
+            result = service(deepcopy(task.data))
         except Exception as exc:
             raise WorkflowTaskException(f"{operation_name}: {exc}", task=task, exception=exc) from exc
-        return "true"
+        return "true" if result is None else json.dumps(result)
 
 
 class InjectedClockTimer(TimeDateEventDefinition):

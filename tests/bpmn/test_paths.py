@@ -33,6 +33,7 @@ LANES = {
     ("event_lifecycle", "report_reductions"): "Organizer",
     ("event_lifecycle", "account_emissions"): "Organizer",
     ("event_lifecycle", "cancel_units"): "Organizer",
+    ("event_lifecycle", "cancel_remainder"): "Organizer",
     ("event_lifecycle", "follow_up_overdue"): "EEB",
     ("event_lifecycle", "third_party_evaluation"): "Verifier",
     ("event_lifecycle", "sign_commitment"): "Organizer",
@@ -62,6 +63,12 @@ class Services:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.failing: set[str] = set()
+        self.coverage: list[bool] = []  # answers of check_coverage, in turn (then: covered)
+        self.coverage_checks = 0
+
+    def _check_coverage(self, data: dict[str, Any]) -> bool:
+        self.coverage_checks += 1
+        return self.coverage.pop(0) if self.coverage else True
 
     def _call(self, name: str, data: dict[str, Any]) -> None:
         if name in self.failing:
@@ -70,7 +77,8 @@ class Services:
 
     @property
     def mapping(self) -> dict[str, Callable[[dict[str, Any]], None]]:
-        return {name: lambda data, name=name: self._call(name, data) for name in ("publish_plan", "disclose")}
+        calls = {name: lambda data, name=name: self._call(name, data) for name in ("publish_plan", "disclose")}
+        return calls | {"check_coverage": self._check_coverage}
 
     def names(self) -> list[str]:
         return [name for name, _data in self.calls]
@@ -494,7 +502,7 @@ def test_history_lists_completed_elements_in_order(walk) -> None:
     names = [h.name for h in engine.history(w.wf)]
     assert names[:4] == ["event_registered", "gw_tier", "gw_plan_merge", "prepare_plan"]
     assert names.index("review_plan_eeb") < names.index("publish_plan")
-    assert names[-1] == "publish_plan"
+    assert names[-2:] == ["publish_plan", "await_end_start"]  # then waiting for the event's end
     assert engine.end_event_reached(w.wf) is None
     assert not engine.is_completed(w.wf)
 
@@ -621,3 +629,109 @@ def test_user_data_is_only_data(walk) -> None:
         engine.complete_task(w.wf, w.task("review_plan_eeb").id, {"eeb_decision": "approve", "__builtins__": {}}, {})
     with pytest.raises(ValueError, match="plain JSON"):
         engine.complete_task(w.wf, w.task("review_plan_eeb").id, {"eeb_decision": "approve", "f": print}, {})
+
+
+# --- a shortfall after offsetting (R-OFF-1) and changes of the participant count (R-TIER-X) -----
+
+
+def test_r_off_1_shortfall_after_a_small_sink_asks_for_the_remainder(walk, services) -> None:
+    """A validated sink below the account: offsetting does not end until units cover the rest."""
+    w = walk(tier="self_commitment")
+    w.approve_plan(uses_units=False, uses_new_sink=True)
+    w.to_offsetting()
+    services.coverage = [False, False]
+    w.sink_approved()
+    assert w.names() == {"cancel_remainder"}
+    w.do("cancel_remainder")
+    assert w.names() == {"cancel_remainder"}  # still short: asked again
+    w.do("cancel_remainder")
+    assert w.names() == {"sign_commitment"} and services.coverage_checks == 3
+
+
+def test_r_time_1_remainder_is_inside_offsetting_so_the_deadline_covers_it(walk, services) -> None:
+    w = walk(tier="self_commitment")
+    w.approve_plan(uses_units=True)
+    w.to_offsetting()
+    services.coverage = [False]
+    w.do("cancel_units")
+    assert w.names() == {"cancel_remainder"}
+    assert w.tick(OFFSET_DEADLINE) == ["offset_deadline_passed"]
+    assert w.names() == {"cancel_remainder", "follow_up_overdue"}
+
+
+def test_r_tier_x_rise_to_500_withdraws_the_open_commitment(walk, services) -> None:
+    """300 → 600 at the commitment: the commitment goes, the third-party evaluation comes (R-TIER-1)."""
+    w = walk(tier="self_commitment")
+    w.approve_plan()
+    w.to_offsetting()
+    w.do("cancel_units")
+    assert w.names() == {"sign_commitment"}
+    engine.update_variables(w.wf, {"tier": "third_party"})
+    assert engine.signal(w.wf, "tier_changed", services.mapping)
+    assert w.names() == {"third_party_evaluation"}
+    w.do("third_party_evaluation", conclusion="neutral")
+    assert engine.end_event_reached(w.wf) == "end_disclosed"
+
+
+def test_r_tier_x_fall_below_500_withdraws_the_open_evaluation(walk, services) -> None:
+    w = walk(tier="third_party")
+    w.approve_plan()
+    w.to_offsetting()
+    w.do("cancel_units")
+    engine.update_variables(w.wf, {"tier": "self_commitment"})
+    assert engine.signal(w.wf, "tier_changed", services.mapping)
+    assert w.names() == {"sign_commitment"}
+
+
+@pytest.mark.parametrize("stage", ["plan", "review", "waiting", "reductions", "account", "offsetting", "sink",
+                                   "remainder"])
+def test_r_tier_0_fall_below_200_ends_the_plans_path_as_a_voluntary_record(walk, services, stage) -> None:
+    """300 → 150 at any stage before confirmation: no task is left open, nothing is confirmed."""
+    w = walk(tier="self_commitment")
+    if stage != "plan":
+        w.do("prepare_plan", uses_units=stage != "sink", uses_new_sink=stage == "sink")
+    if stage not in ("plan", "review"):
+        w.do("review_plan_sector", sector_decision="approve")
+        w.do("review_plan_eeb", eeb_decision="approve")
+    if stage not in ("plan", "review", "waiting"):
+        assert w.tick(EVENT_END) == ["event_ended"]
+    if stage not in ("plan", "review", "waiting", "reductions"):
+        w.do("report_reductions")
+    if stage in ("offsetting", "sink", "remainder"):
+        w.do("account_emissions")
+    if stage == "remainder":
+        services.coverage = [False]
+        w.do("cancel_units")
+        assert w.names() == {"cancel_remainder"}
+    open_before = w.names() or {"(waiting for the event's end)"}
+    engine.update_variables(w.wf, {"tier": "out_of_scope"})
+    assert engine.signal(w.wf, "out_of_scope", services.mapping), open_before
+    assert engine.is_completed(w.wf) and w.names() == set()
+    assert engine.end_event_reached(w.wf) == "end_left_scope"
+    assert "disclose" not in services.names()
+    assert engine.waiting_timers(w.wf) == []
+
+
+def test_r_tier_0_fall_below_200_at_confirmation_ends_as_voluntary(walk, services) -> None:
+    """At the commitment the count's signal re-routes confirmation, which ends voluntary for < 200."""
+    w = walk(tier="self_commitment")
+    w.approve_plan()
+    w.to_offsetting()
+    w.do("cancel_units")
+    engine.update_variables(w.wf, {"tier": "out_of_scope"})
+    assert not engine.signal(w.wf, "out_of_scope", services.mapping)  # nobody waits for it here
+    assert engine.signal(w.wf, "tier_changed", services.mapping)
+    assert engine.is_completed(w.wf) and w.names() == set()
+    assert engine.end_event_reached(w.wf) == "end_voluntary" and "disclose" not in services.names()
+
+
+def test_r_tier_x_a_change_before_confirmation_is_read_by_the_gateway_ahead(walk, services) -> None:
+    """Nobody waits for the signal while offsetting: the confirmation gateway reads the new tier."""
+    w = walk(tier="self_commitment")
+    w.approve_plan()
+    w.to_offsetting()
+    engine.update_variables(w.wf, {"tier": "third_party"})
+    assert not engine.signal(w.wf, "tier_changed", services.mapping)
+    assert w.names() == {"cancel_units"}
+    w.do("cancel_units")
+    assert w.names() == {"third_party_evaluation"}

@@ -129,13 +129,15 @@ def test_a_task_added_after_a_running_subprocess_is_met(v1, tmp_path: Path) -> N
         shutil.copy(BPMN_DIR / name, tmp_path / name)
     path = tmp_path / "event_lifecycle.bpmn"
     xml = path.read_text(encoding="utf-8")
-    xml = xml.replace('<bpmn:sequenceFlow id="flow_offset_done" sourceRef="offsetting" targetRef="gw_confirmation" />',
+    xml = xml.replace('<bpmn:sequenceFlow id="flow_offset_done" sourceRef="offsetting" '
+                      'targetRef="gw_confirmation_merge" />',
                       '<bpmn:sequenceFlow id="flow_offset_done" sourceRef="offsetting" targetRef="check_offsets" />'
-                      '<bpmn:sequenceFlow id="flow_checked" sourceRef="check_offsets" targetRef="gw_confirmation" />'
+                      '<bpmn:sequenceFlow id="flow_checked" sourceRef="check_offsets" '
+                      'targetRef="gw_confirmation_merge" />'
                       '<bpmn:userTask id="check_offsets" name="Check offsets"><bpmn:incoming>flow_offset_done'
                       '</bpmn:incoming><bpmn:outgoing>flow_checked</bpmn:outgoing></bpmn:userTask>')
-    xml = xml.replace("<bpmn:incoming>flow_offset_done</bpmn:incoming>\n      <bpmn:outgoing>flow_third_party",
-                      "<bpmn:incoming>flow_checked</bpmn:incoming>\n      <bpmn:outgoing>flow_third_party")
+    xml = xml.replace("<bpmn:incoming>flow_offset_done</bpmn:incoming>\n      <bpmn:incoming>flow_commitment",
+                      "<bpmn:incoming>flow_checked</bpmn:incoming>\n      <bpmn:incoming>flow_commitment")
     xml = xml.replace("<bpmn:flowNodeRef>publish_plan</bpmn:flowNodeRef>",
                       "<bpmn:flowNodeRef>publish_plan</bpmn:flowNodeRef><bpmn:flowNodeRef>check_offsets"
                       "</bpmn:flowNodeRef>")

@@ -89,30 +89,29 @@ def two_events(make_event):  # noqa: ANN001,ANN201
 # --- serial numbers ----------------------------------------------------------------------------
 
 
-def test_parse_serial_range_common_prefix_and_trailing_digits():
-    assert parse_serial_range("CCER-37-2024-000001", "CCER-37-2024-000100") == ("CCER-37-2024-", 1, 100)
-    assert parse_serial_range("CCER-37-2024-000001", "CCER-37-2024-000100").length == 100
+def test_parse_serial_range_key_and_trailing_digits():
+    units = parse_serial_range("CCER-37-2024-000001", "CCER-37-2024-000100")
+    assert units == ("CCER", 372024000001, 372024000100) and units.size == 100
 
 
 def test_parse_serial_range_single_certificate_when_no_end():
     assert parse_serial_range("SDPH2024000123", "") == ("SDPH", 2024000123, 2024000123)
-    assert parse_serial_range("SDPH2024000123", None).length == 1
+    assert parse_serial_range("SDPH2024000123", None).size == 1
 
 
-def test_parse_serial_range_normalizes_case_spaces_and_full_width_digits():
-    assert parse_serial_range("ccer 37-０００１", "CCER37-0010") == ("CCER37-", 1, 10)
+def test_parse_serial_range_normalizes_case_separators_and_full_width_digits():
+    assert parse_serial_range("ccer 37-０００１", "CCER37—0010") == parse_serial_range("CCER370001", "ccer_37.0010")
 
 
 def test_parse_serial_range_end_before_start_refused():
-    with pytest.raises(Invalid) as err:
+    with pytest.raises(Invalid):
         parse_serial_range("A-0100", "A-0099")
-    assert "ends before it starts" in str(err.value.fields["serial_to"][0])
 
 
 def test_parse_serial_range_different_prefixes_refused():
     with pytest.raises(Invalid) as err:
         parse_serial_range("A-0001", "B-0010", field_prefix="cancellations-0-")
-    assert "different prefixes" in str(err.value.fields["cancellations-0-serial_to"][0])
+    assert "cancellations-0-serial_to" in err.value.fields
 
 
 def test_parse_serial_range_needs_trailing_digits():
@@ -155,7 +154,7 @@ def test_r_can_2_adjacent_ranges_allowed(two_events, start, end):
     first, second, up1, up2 = two_events
     cancel(first, [line(up1, 100, 199)])
     rows = cancel(second, [line(up2, start, end)], actor=user("organizer2"))
-    assert rows[0].serial_start == start and rows[0].serial_end == end
+    assert rows[0].serial_start == 2024_000_000 + start and rows[0].serial_end == 2024_000_000 + end
 
 
 def test_r_can_2_same_serials_at_another_registry_allowed(two_events):
@@ -170,7 +169,7 @@ def test_r_can_2_different_prefix_allowed(two_events):
     first, second, up1, up2 = two_events
     cancel(first, [line(up1, 1, 10)])
     other = line(up2, 1, 10, serial_from=serial(1, "SDPH-LY-2023-"), serial_to=serial(10, "SDPH-LY-2023-"))
-    assert cancel(second, [other], actor=user("organizer2"))[0].serial_prefix == "SDPH-LY-2023-"
+    assert cancel(second, [other], actor=user("organizer2"))[0].serial_prefix == "SDPHLY"
 
 
 def test_r_can_2_other_registries_are_told_apart_by_name(two_events):

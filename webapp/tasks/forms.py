@@ -207,4 +207,5 @@ TASK_FORMS: dict[str, type[FlaskForm]] = {
     "third_party_evaluation": EvaluationForm,
     "sign_commitment": CommitmentForm,
     "follow_up_overdue": FollowUpForm,
+    "cancel_remainder": CancelUnitsForm,
 }
