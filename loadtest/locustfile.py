@@ -27,7 +27,7 @@ import gevent
 from locust import FastHttpUser, between, events, task
 from locust.exception import StopUser
 
-PASSWORD = "load-test-12345"  # noqa: S105 - the seeded throw-away accounts
+PASSWORD = "Quartz-meadow-4217-harbour"  # noqa: S105 - the seeded throw-away accounts (loadtest/seed.py)
 REVIEWERS = int(os.environ.get("LOAD_REVIEWERS", "20"))
 ORGANIZERS = int(os.environ.get("LOAD_ORGANIZERS", "10"))
 MAX_REQUESTS_PER_USER = int(os.environ.get("LOAD_MAX_REQUESTS_PER_USER", "2000"))  # a hard bound per user

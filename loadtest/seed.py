@@ -20,7 +20,7 @@ from processes import accounts, events, workflow
 from processes.demo import load_demo_data
 from processes.task_handlers import HANDLERS
 
-PASSWORD = "load-test-12345"  # noqa: S105 - throw-away accounts of a throw-away database
+PASSWORD = "Quartz-meadow-4217-harbour"  # noqa: S105 - throw-away accounts of a throw-away database (issue #17: strong)
 ORGANIZATION = "济宁会展服务有限公司"
 SECTOR_DEPARTMENT, EEB_DEPARTMENT = "commerce", "eeb_rencheng"
 

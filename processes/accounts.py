@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from models import ApiToken, Department, Organization, Role, User, VerifierBody, db
 from models.db import utcnow
@@ -20,7 +22,11 @@ from models.org import SignInFailure, UserSession
 from processes import audit
 from processes.errors import Conflict, Invalid
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+MIN_PASSWORD_SCORE = 3  # zxcvbn's scale 0-4; 3 = "safely unguessable", about 10^8 guesses
+ZXCVBN_MAX = 72  # zxcvbn estimates at most this many characters (more only adds strength)
+SITE_WORDS = ("tanzhong", "碳中", "jining", "济宁", "carbon", "neutral")
 MAX_TOKEN_NAME = 100
 # A real hash, so an unknown username costs the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
@@ -123,10 +129,28 @@ def authenticate(username: str, password: str, throttle: Throttle) -> User:
     return user
 
 
-def validate_password(password: str) -> None:
-    """:raises Invalid: when the password is too short."""
+def validate_password(password: str, user_inputs: tuple[str | None, ...] = ()) -> None:
+    """Refuse a password that is short, common, or made from the person's own names (issue #17).
+
+    zxcvbn estimates how many guesses the password needs, knowing the common passwords, words, keyboard
+    patterns, dates and the `user_inputs` (username, name, e-mail, organisation) and this site's names;
+    below score 3 (about 10^8 guesses) it is refused. Used wherever a person chooses a password: the
+    password change, an administrator's new account, `flask create-user`.
+
+    :raises Invalid: on field ``password``, with a message saying what is wanted.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(_l("Password too short"), {"password": [_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]})
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise Invalid(_l("Password too long"), {"password": [_l("At most %(n)d characters.", n=MAX_PASSWORD_LENGTH)]})
+    words = [w for value in user_inputs if value for w in (value, *re.split(r"[\s@._-]+", value))
+             if len(w) >= (4 if w.isascii() else 2)]  # a Chinese name has two or three characters
+    folded = password.casefold()
+    derived = any(w.casefold() in folded for w in words)
+    if derived or zxcvbn(password[:ZXCVBN_MAX], user_inputs=[*words, *SITE_WORDS])["score"] < MIN_PASSWORD_SCORE:
+        raise Invalid(_l("Password too easy to guess"), {"password": [_l(
+            "Too easy to guess: choose a longer password that is not a common one and not made from your "
+            "username, name or e-mail address (e.g. three or four unrelated words).")]})
 
 
 class TooManyAttempts(Invalid):
@@ -154,7 +178,7 @@ def change_password(user: User, current: str, new: str, throttle: Throttle) -> N
             raise too_many
         raise Invalid(_l("Current password is wrong"), {"current_password": [_l("Current password is wrong.")]})
     _forget_failures(user.username, throttle)
-    validate_password(new)
+    validate_password(new, (user.username, user.display_name, user.email))
     user.password_hash = hash_password(new)
     audit.record(user, "account.password_changed")
     end_everything(user, "password_changed")
@@ -171,8 +195,11 @@ def create_user(
     organization: Organization | None = None,
     verifier_body: VerifierBody | None = None,
     actor: User | None = None,
+    demo: bool = False,
 ) -> User:
     """Create an account; department roles need a department, organizers an organisation.
+
+    `demo`: an account of `flask demo-data`, marked as such, whose published password is not checked.
 
     :raises Invalid: missing affiliation or weak password. :raises Conflict: username taken.
     """
@@ -181,7 +208,8 @@ def create_user(
         raise Invalid(_l("Username required"), {"username": [_l("Required.")]})
     if db.session.execute(select(User.id).where(User.username == username)).first():
         raise Conflict(_l("Username already exists"), {"username": [_l("Already taken.")]})
-    validate_password(password)
+    if not demo:  # the demo accounts keep the documented password (production refuses them)
+        validate_password(password, (username, display_name, email, organization.name if organization else None))
     if role in (Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD) and department is None:
         raise Invalid(_l("Department required"), {"department": [_l("Department staff belong to a department.")]})
     if role == Role.ORGANIZER and organization is None:
@@ -197,6 +225,7 @@ def create_user(
         department=department,
         organization=organization,
         verifier_body=verifier_body,
+        demo=demo,
     )
     db.session.add(user)
     db.session.flush()

@@ -74,6 +74,6 @@ def load_demo_data() -> int:
             kwargs["verifier_body"] = body
         elif affiliation:
             kwargs["department"] = departments[affiliation]
-        accounts.create_user(username, DEMO_PASSWORD, role, **kwargs).demo = True
+        accounts.create_user(username, DEMO_PASSWORD, role, demo=True, **kwargs)
         created += 1
     return created

@@ -81,7 +81,7 @@ def build_world() -> World:
     complete(confirmed, "third_party_evaluation", "verifier", evaluation(confirmed), now=after_event(confirmed, 10))
 
     qufu_branch = db.session.execute(select(Department).filter_by(code="eeb_qufu")).scalar_one()
-    accounts.create_user("eeb_qufu", DEMO_PASSWORD, Role.DEPARTMENT_STAFF, display_name="曲阜分局 科员",
+    accounts.create_user("eeb_qufu", DEMO_PASSWORD, Role.DEPARTMENT_STAFF, display_name="曲阜分局 科员", demo=True,
                          department=qufu_branch)
     organs = register(300, county="曲阜市", name="孔子文化节", starts_in_days=40)
     organs.organizer_type = OrganizerType.PARTY_GOVERNMENT

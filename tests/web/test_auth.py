@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from models import User, db
 from processes.demo import DEMO_PASSWORD
 from tests.conftest import csrf_token
@@ -154,13 +158,97 @@ def test_change_password_keeps_typed_fields_and_works(client, auth, demo):
     auth.login("organizer")
     token = csrf_token(client, "/account/password")
     bad = client.post("/account/password?lang=en", data={
-        "csrf_token": token, "current_password": "wrong-one", "new_password": "newpass123", "confirm": "newpass123"})
+        "csrf_token": token, "current_password": "wrong-one", "new_password": "Quiet-harbour-1972",
+        "confirm": "Quiet-harbour-1972"})
     assert "Current password is wrong" in bad.get_data(as_text=True)
     ok = client.post("/account/password", data={
-        "csrf_token": token, "current_password": "demo12345", "new_password": "newpass123", "confirm": "newpass123"})
+        "csrf_token": token, "current_password": "demo12345", "new_password": "Quiet-harbour-1972",
+        "confirm": "Quiet-harbour-1972"})
     assert ok.status_code == 302
     auth.logout()
-    assert auth.login("organizer", "newpass123").status_code == 302
+    assert auth.login("organizer", "Quiet-harbour-1972").status_code == 302
+
+
+# --------------------------------------------------------------------------- passwords (issue #17)
+WEAK = ["12345678", "1234567890", "newpass123", "password123", "qwertyuiop", "organizer2024!", "Organizer-2024",
+        "TANZHONG2024", "aaaaaaaaaaaaaaaa", "jining-2024"]
+
+
+@pytest.mark.parametrize("weak", WEAK)
+def test_a_common_short_or_user_derived_new_password_is_refused(client, auth, demo, weak):
+    auth.login("organizer")
+    token = csrf_token(client, "/account/password")
+    response = client.post("/account/password", data={
+        "csrf_token": token, "current_password": "demo12345", "new_password": weak, "confirm": weak})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "太容易被猜到" in html or "至少10个字符" in html, weak
+    auth.logout()
+    assert auth.login("organizer").status_code == 302  # the password did not change
+
+
+def test_the_refusal_is_said_in_english_too(client, auth, demo):
+    auth.login("organizer")
+    token = csrf_token(client, "/account/password")
+    html = client.post("/account/password?lang=en", data={
+        "csrf_token": token, "current_password": "demo12345", "new_password": "newpass123",
+        "confirm": "newpass123"}).get_data(as_text=True)
+    assert "Too easy to guess" in html
+
+
+def test_a_password_made_from_the_display_name_is_refused(client, auth, demo):
+    """The organizer's display name is 会展公司 王经理: a password containing it is user-derived."""
+    auth.login("organizer")
+    token = csrf_token(client, "/account/password")
+    html = client.post("/account/password?lang=en", data={
+        "csrf_token": token, "current_password": "demo12345", "new_password": "王经理的密码Xq93",
+        "confirm": "王经理的密码Xq93"}).get_data(as_text=True)
+    assert "Too easy to guess" in html
+
+
+def test_the_administrator_cannot_create_an_account_with_a_weak_password(client, auth, demo):
+    auth.login("admin")
+    token = csrf_token(client, "/admin/users")
+    form = {"csrf_token": token, "username": "zhang", "display_name": "张三", "role": "auditor",
+            "department": "0", "organization": "0", "verifier_body": "0", "password": "zhang12345"}
+    html = client.post("/admin/users?lang=en", data=form).get_data(as_text=True)
+    assert "Too easy to guess" in html
+    assert db.session.execute(db.select(User).filter_by(username="zhang")).scalar() is None
+    form["password"] = "Orchid-lantern-river-58"
+    assert client.post("/admin/users", data=form).status_code == 302
+    assert db.session.execute(db.select(User).filter_by(username="zhang")).scalar() is not None
+
+
+def test_flask_create_user_refuses_a_weak_password(runner, demo):
+    result = runner.invoke(args=["create-user", "weakling", "--role", "auditor", "--password", "12345678"])
+    assert result.exit_code != 0 and "password" in result.output.lower()
+    assert db.session.execute(db.select(User).filter_by(username="weakling")).scalar() is None
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=9))
+def test_any_password_shorter_than_ten_characters_is_refused(app, password):
+    from processes import accounts
+    from processes.errors import Invalid
+
+    with pytest.raises(Invalid) as refused:
+        accounts.validate_password(password)
+    assert "password" in refused.value.fields
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(["organizer", "commerce", "verifier", "eeb_rencheng"]), st.integers(0, 9999),
+       st.sampled_from(["", "!", "#", "-"]))
+def test_a_username_with_digits_and_a_sign_is_refused(app, username, number, sign):
+    from processes import accounts
+    from processes.errors import Invalid
+
+    with pytest.raises(Invalid):
+        accounts.validate_password(f"{username.capitalize()}{sign}{number:04d}", (username,))
+
+
+def test_the_demo_accounts_keep_the_documented_password(client, auth, demo):
+    assert auth.login("verifier", "demo12345").status_code == 302
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(client, auth, demo):

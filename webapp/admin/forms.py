@@ -8,6 +8,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from models import Role
+from processes.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 class CreateUserForm(FlaskForm):
@@ -20,5 +21,7 @@ class CreateUserForm(FlaskForm):
     organization = SelectField(_l("Organizer organisation"), coerce=int,
                                description=_l("Required for organizers."))
     verifier_body = SelectField(_l("Verification body"), coerce=int, description=_l("Required for verifiers."))
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)],
-                             description=_l("At least 8 characters; ask the person to change it."))
+    password = PasswordField(_l("Initial password"),
+                             validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+                             description=_l("At least %(n)d characters, not a common password and not made from "
+                                            "the person's name; ask the person to change it.", n=MIN_PASSWORD_LENGTH))

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from processes.accounts import MAX_TOKEN_NAME, MIN_PASSWORD_LENGTH
+from processes.accounts import MAX_PASSWORD_LENGTH, MAX_TOKEN_NAME, MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -19,8 +19,9 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
-        description=_l("At least 8 characters."),
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        description=_l("At least %(n)d characters, not a common password and not made from your name.",
+                       n=MIN_PASSWORD_LENGTH),
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
