@@ -1,8 +1,11 @@
-"""Safe uploads: size limit, content sniffing (PDF and images only), random names outside static/."""
+"""Safe uploads: size limit, content sniffing (PDF and images only), random names outside static/,
+written whole or not at all; and who may cite an upload as evidence (issue #17)."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import secrets
 import unicodedata
 from pathlib import Path
@@ -13,6 +16,21 @@ from models import Event, User, db
 from models.uploads import Upload
 from processes import audit
 from processes.errors import Invalid
+
+# The storage cannot take the file: full (also over quota), read-only, or gone (I/O error).
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EACCES, errno.EPERM}
+
+
+class StorageUnavailable(Invalid):
+    """The upload storage is full or unavailable; nothing was saved. Pages keep the form (like any
+    refused input); the API answers 507 Insufficient Storage."""
+
+    code, status = "storage_unavailable", 507
+
+    def __init__(self) -> None:
+        message = _l("The storage is full or unavailable; nothing was saved. Try again later or tell the "
+                     "administrator.")
+        super().__init__(message, {"file": [message]})
 
 # magic bytes → (content type, allowed file name extensions)
 SIGNATURES: list[tuple[bytes, str, tuple[str, ...]]] = [
@@ -60,9 +78,7 @@ def store(content: bytes, filename: str, uploader: User, upload_dir: str, *, max
         raise Invalid(_l("The file is too large."), {"file": [_l("At most %(mb)d MB.", mb=max_bytes // 2**20)]})
     content_type = sniff(content, filename)
     stored_name = secrets.token_hex(16)
-    directory = Path(upload_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / stored_name).write_bytes(content)
+    write_whole(Path(upload_dir), stored_name, content)
     upload = Upload(
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
@@ -76,6 +92,34 @@ def store(content: bytes, filename: str, uploader: User, upload_dir: str, *, max
     db.session.flush()
     audit.record(uploader, "upload.stored", event=event, data={"upload_id": upload.id, "sha256": upload.sha256})
     return upload
+
+
+def write_whole(directory: Path, name: str, content: bytes) -> None:
+    """Write the file under a temporary name and rename it when complete: a full disk never leaves a
+    truncated file under a real name, and the temporary one is removed.
+
+    :raises StorageUnavailable: the disk is full, read-only or failing (ENOSPC, EDQUOT, EROFS, EIO …).
+    """
+    temporary = directory / f".{name}.part"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, directory / name)
+    except OSError as exc:
+        _discard(temporary)
+        if exc.errno in STORAGE_ERRNOS:
+            raise StorageUnavailable() from exc
+        raise
+
+
+def _discard(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:  # read-only or gone storage: nothing could be written there either
+        pass
 
 
 def path_of(upload: Upload, upload_dir: str) -> Path:
