@@ -9,12 +9,14 @@ import os
 import secrets
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from models import Event, User, db
 from models.uploads import Upload
 from processes import audit
+from processes.bounds import MAX_ID
 from processes.errors import Invalid
 
 # The storage cannot take the file: full (also over quota), read-only, or gone (I/O error).
@@ -120,6 +122,43 @@ def _discard(path: Path) -> None:
         path.unlink(missing_ok=True)
     except OSError:  # read-only or gone storage: nothing could be written there either
         pass
+
+
+def _may_cite(upload: Upload, actor: User | None) -> bool:
+    """The uploader, or a colleague of the uploader's organizer organisation (issue #17, docs/security.md)."""
+    if actor is None:
+        return False
+    if upload.uploaded_by_id == actor.id:
+        return True
+    if actor.organization_id is None:
+        return False
+    uploader = db.session.get(User, upload.uploaded_by_id)
+    return uploader is not None and uploader.organization_id == actor.organization_id
+
+
+def cite(value: Any, *, event: Event, actor: User | None, field: str) -> Upload:
+    """Return the upload `value` names as evidence for `event`, attached to that event from now on.
+
+    The one rule for every form and API path that cites an upload (plan, account, reductions,
+    cancellations, sink projects, evaluation, comments): an upload may be cited if it is already
+    attached to this event, or if it is attached to no event yet and was uploaded by the actor or a
+    colleague of the actor's organisation. The first citation attaches it, so it supports one event
+    only, and everyone who may see that event (reviewers, verifiers, auditors) can open it.
+
+    :raises Invalid: on `field`: no such upload, someone else's, or another event's (one message for
+        all three, so ids of others' files cannot be probed).
+    """
+    number = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    upload = db.session.get(Upload, number) if number is not None and 0 < number <= MAX_ID else None
+    if upload is None or not (upload.event_id == event.id or (upload.event_id is None and _may_cite(upload, actor))):
+        raise Invalid(_l("Unknown upload; upload the evidence first."),
+                      {field: [_l("Unknown upload; upload the evidence first.")]})
+    if upload.event_id is None:
+        upload.event_id = event.id
+        audit.record(actor, "upload.attached", event=event, data={"upload_id": upload.id, "field": field})
+    return upload
 
 
 def path_of(upload: Upload, upload_dir: str) -> Path:

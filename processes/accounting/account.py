@@ -46,7 +46,7 @@ def save_account(event: Event, activity_lines: Sequence[LineInput | Mapping[str,
     if not result.lines:
         errors[FIELD] = [_l("Account at least one source of emissions.")]
     check_boundary(result, boundary, FIELD, errors)
-    evidence = check_line_evidence(result, event, FIELD, errors)
+    evidence = check_line_evidence(result, event, FIELD, errors, actor)
     if errors:
         raise Invalid(_l("The account has errors; nothing was saved."), errors)
     confirm_plausibility(result, event, actor, stage=AccountStage.ACTUAL, task=ACCOUNT_TASK,

@@ -11,8 +11,7 @@ from sqlalchemy import delete, select
 
 from models import Event, User, db
 from models.accounting import AccountStage, ActivityLine, BoundaryCategory, EmissionCategory, FactorSet
-from models.uploads import Upload
-from processes import audit
+from processes import audit, uploads
 from processes.accounting.calculator import AccountResult, implausibilities, plain
 from processes.errors import Invalid
 
@@ -22,28 +21,27 @@ def event_days(event: Event) -> int:
     return (event.ends_on - event.starts_on).days + 1
 
 
-def upload_id(value: Any, event: Event, field: str, errors: dict[str, list]) -> int | None:
-    """Return the id of an existing upload of this event (or of none yet), else note an error."""
+def upload_id(value: Any, event: Event, field: str, errors: dict[str, list], actor: User | None) -> int | None:
+    """Return the id of the upload cited as evidence, attaching it to the event; else note an error.
+
+    Who may cite what is decided in one place, `processes.uploads.cite` (issue #17): the actor's (or
+    their organisation's) unattached upload, or one already attached to this event.
+    """
     try:
-        number = int(str(value).strip())
-    except ValueError:
-        number = 0
-    upload = db.session.get(Upload, number) if number > 0 else None
-    if upload is None:
-        errors.setdefault(field, []).append(_l("Unknown upload; upload the evidence first."))
+        return uploads.cite(value, event=event, actor=actor, field=field).id
+    except Invalid as exc:
+        for name, messages in exc.fields.items():
+            errors.setdefault(name, []).extend(messages)
         return None
-    if upload.event_id not in (None, event.id):
-        errors.setdefault(field, []).append(_l("This upload belongs to another event."))
-        return None
-    return upload.id
 
 
-def check_line_evidence(result: AccountResult, event: Event, field: str, errors: dict[str, list]) -> dict[int, int]:
+def check_line_evidence(result: AccountResult, event: Event, field: str, errors: dict[str, list],
+                        actor: User | None) -> dict[int, int]:
     """Return position → upload id for lines with evidence; note unknown or foreign uploads."""
     found: dict[int, int] = {}
     for line in result.lines:
         if line.evidence is not None:
-            number = upload_id(line.evidence, event, f"{field}-{line.position}-evidence", errors)
+            number = upload_id(line.evidence, event, f"{field}-{line.position}-evidence", errors, actor)
             if number is not None:
                 found[line.position] = number
     return found

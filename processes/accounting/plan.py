@@ -144,7 +144,7 @@ def save_plan_accounting(event: Event, boundary: Iterable[str | Mapping[str, Any
         if not result.lines:
             errors.setdefault("estimate", []).append(_l("Estimate at least one source of emissions."))
         check_boundary(result, decided, "estimate", errors)
-        evidence = check_line_evidence(result, event, "estimate", errors)
+        evidence = check_line_evidence(result, event, "estimate", errors, actor)
     if errors or result is None:
         raise Invalid(_l("The plan has errors; nothing was saved."), errors)
     confirm_plausibility(result, event, actor, stage=AccountStage.ESTIMATE, task=PLAN_TASK,
@@ -207,7 +207,7 @@ def report_reductions(event: Event, achieved: Sequence[Mapping[str, Any]], actor
         evidence = item.get("evidence")
         upload = None
         if evidence not in (None, ""):
-            upload = upload_id(evidence, event, f"measures-{i}-evidence", errors)
+            upload = upload_id(evidence, event, f"measures-{i}-evidence", errors, actor)
         elif value:
             errors.setdefault(f"measures-{i}-evidence", []).append(
                 _l("Attach the evidence of what the measure achieved."))

@@ -89,6 +89,7 @@ ACTION_TITLES = {
     "task.unclaimed": _l("task given back"),
     "task.withdrawn": _l("task withdrawn"),
     "timer.fired": _l("timer fired"),
+    "upload.attached": _l("evidence attached to the event"),
     "token.issued": _l("API token issued"),
     "token.revoked": _l("API token revoked"),
     "upload.stored": _l("file uploaded"),
