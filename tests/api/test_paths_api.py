@@ -116,7 +116,8 @@ def walk(client, demo, api_token) -> Walker:  # noqa: ANN001
 
 
 def test_self_commitment_path_R_TIER_2(walk):
-    walk.register(300)
+    past = date.today() - timedelta(days=10)  # neutrality is reached after the event's end, not before (R-TIER-2)
+    walk.register(300, starts_on=past.isoformat(), ends_on=(past + timedelta(days=1)).isoformat())
     walk.plan()
     walk.approve()
     walk.after_event()

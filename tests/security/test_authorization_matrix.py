@@ -177,6 +177,8 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
     ("api.unclaim_task", "POST"): Entry(r(404, anon=401, staff=200, organizer=403, other_org=403, verifier=403,
                                           auditor=403, admin=403)),
     ("api.complete_task", "POST"): Entry(r(404, anon=401, staff=422)),
+    # R-TIER-X: only the event's organizer; the empty body is refused (422), another organisation sees 404
+    ("api.change_participants", "POST"): Entry(r(403, anon=401, organizer=422, other_org=404)),
     ("api.create_upload", "POST"): Entry(r(422, anon=401, auditor=403)),  # no file sent; auditors write nothing
     ("api.audit_verify", "GET"): Entry(r(403, anon=401, auditor=200, admin=200)),
     ("api.ledger", "GET"): Entry(r(200, anon=401, organizer=403, other_org=403, verifier=403)),

@@ -1,0 +1,47 @@
+"""R-TIER-X through the API: POST /api/v1/events/{id}/participants (issue #15, item 12)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from models import Event, VerifierBody, db
+from tests.lifecycle import after_event, cancellation, complete, open_names, register, to_offsetting
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"participants": "600", "reason": "x"}, "participants"),
+    ({"participants": True, "reason": "x"}, "participants"),
+    ({"participants": 600}, "reason"),
+    ({"participants": 600, "reason": "x", "extra": 1}, "extra"),
+    ({"participants": 0, "reason": "x"}, "participants"),
+    ({"participants": 10**12, "reason": "x"}, "participants"),
+    ({"participants": 400, "reason": "   "}, "reason"),
+])
+def test_r_tier_x_bad_bodies_name_the_field(client, api_token, body, field):
+    event = register(300)
+    response = client.post(f"/api/v1/events/{event.id}/participants", json=body, headers=api_token())
+    assert response.status_code == 422 and field in response.get_json()["fields"]
+    assert db.session.get(Event, event.id).participants == 300
+
+
+def test_r_tier_x_another_organisation_cannot_change_the_count(client, api_token):
+    event = register(300)
+    response = client.post(f"/api/v1/events/{event.id}/participants", json={"participants": 150, "reason": "x"},
+                           headers=api_token("organizer2"))
+    assert response.status_code == 404
+
+
+def test_r_tier_1_rise_to_500_at_the_commitment_through_the_api(client, api_token):
+    event = register(300)
+    to_offsetting(event)
+    complete(event, "cancel_units", "organizer", cancellation(event), now=after_event(event, 3))
+    body_id = db.session.execute(select(VerifierBody.id)).scalars().first()
+    response = client.post(f"/api/v1/events/{event.id}/participants",
+                           json={"participants": 600, "reason": "实际人数", "verifier_body": body_id},
+                           headers=api_token())
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["tier"] == "third_party"
+    assert open_names(event) == {"third_party_evaluation"}
