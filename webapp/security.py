@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, abort, request
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from processes.bounds import MAX_ID
+from processes.errors import Invalid
+from webapp.errors import json_error, wants_json
+from webapp.formjson import nul_paths, read_json
 
 CSP = "; ".join(
     [
@@ -39,12 +45,24 @@ def register(app: Flask) -> None:
     startup.prepare(app)  # secret key, start-up log, production's refusals (issue #17)
 
     @app.before_request
-    def refuse_nul_bytes() -> None:
-        """No text field of this product may hold a NUL byte (PostgreSQL refuses them): answer 400."""
-        values = [*request.args.values(), *request.form.values(), request.path]
-        json_nul = request.is_json and b"\\u0000" in request.get_data(cache=True)
-        if json_nul or any("\x00" in value for value in values):
+    def refuse_nul_bytes() -> Any:
+        """No text field of this product may hold a NUL byte (PostgreSQL refuses them): the API
+        answers 422 naming each field (issue #15), a page 400."""
+        if "\x00" in request.path:
             abort(400, description="Input contains a NUL byte.")
+        fields = [name or "" for name, value in [*request.args.items(multi=True), *request.form.items(multi=True)]
+                  if "\x00" in (name or "") or "\x00" in (value or "")]  # a multipart part may have no name
+        if request.is_json and b"\\u0000" in request.get_data(cache=True):
+            try:
+                fields += nul_paths(read_json(request.get_data(cache=True)))
+            except Invalid:
+                pass  # not JSON: the endpoint says so
+        if not fields:
+            return None
+        if wants_json():
+            return json_error(422, "invalid", _("Text may not contain a NUL character."),
+                              {name: [_("Text may not contain a NUL character.")] for name in fields})
+        abort(400, description=_("Text may not contain a NUL character.") + " " + ", ".join(fields))
 
     @app.after_request
     def headers(response: Response) -> Response:

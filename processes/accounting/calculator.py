@@ -14,12 +14,13 @@ from typing import Any, Protocol
 from flask_babel import lazy_gettext as _l
 
 from models.accounting import EmissionCategory, FactorSet
+from processes import bounds
 from processes.errors import Invalid
 
 TONNE = Decimal("0.001")
 GREEN_ELECTRICITY_KEY = "green_electricity_certified"
-MAX_QUANTITY = Decimal("1000000000")  # 10⁹ units: beyond any event; keeps 6 decimals exact in storage
-MAX_QUANTITY_PLACES = 6
+MAX_QUANTITY = bounds.ACTIVITY.maximum  # 10⁹ units: beyond any event; keeps 6 decimals exact in storage
+MAX_QUANTITY_PLACES = bounds.ACTIVITY.places
 PRECISION = 60  # digits of the arithmetic context: no intermediate rounding before the final quantize
 HELPER_UNIT = "pkm"
 
@@ -106,8 +107,11 @@ def sum_tonnes(values: Iterable[tuple[EmissionCategory, Decimal]]) -> tuple[dict
 
 
 def parse_decimal(value: Any) -> Decimal | None:
-    """Return a finite Decimal from a number or numeric string, or None if it is not one."""
+    """Return a finite Decimal from a number or numeric string, or None if it is not one (a string
+    longer than bounds.MAX_NUMBER_CHARS is not read at all)."""
     if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str) and len(value.strip()) > bounds.MAX_NUMBER_CHARS:
         return None
     if isinstance(value, float):
         value = repr(value)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from models import Event, User, db
 from models.accounting import AccountStage, BoundaryCategory, EmissionCategory, ReductionKind, ReductionMeasure
 from models.db import utcnow
-from processes import audit
+from processes import audit, bounds
 from processes.accounting.calculator import (
     AccountResult,
     LineInput,
@@ -39,7 +39,7 @@ from processes.errors import Conflict, Invalid
 
 PLAN_TASK = "prepare_plan"
 REDUCTIONS_TASK = "report_reductions"
-MAX_TONNES = Decimal("1000000000000")
+MAX_TONNES = bounds.TONNES.maximum
 TRUE = {"1", "true", "y", "yes", "on"}
 
 Boundary = dict[EmissionCategory, tuple[bool, str | None]]

@@ -96,7 +96,7 @@ class Walker:
     def sink(self) -> None:
         self.complete("register_sink_project", "organizer", {
             "name": "微山湖新造林", "sink_type": "forestry", "location": "微山县", "area_ha": "50",
-            "expected_tco2e": "20", "crediting_period_years": "20", "applied_on": date.today().isoformat()})
+            "expected_tco2e": "20", "crediting_period_years": 20, "applied_on": date.today().isoformat()})
 
     def validate(self, decision: str = "approve") -> None:
         self.complete("validate_sink_project", "nr", {

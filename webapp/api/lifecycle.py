@@ -7,26 +7,42 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from models import AuditEntry, Event, EventDeadline, HumanTask, Role, db
-from processes import accounting, audit, events, offsets, uploads, workflow
-from processes.errors import Invalid
+from processes import accounting, audit, bounds, events, offsets, uploads, workflow
+from processes.errors import Invalid, ServiceError
 from processes.task_handlers import HANDLERS
 from webapp.api import bp
 from webapp.api.auth import api_login_required, api_user
 from webapp.events.forms import EventForm
-from webapp.formjson import errors_to_fields, flatten, form_data, schema
-from webapp.tasks.building import build_task_form
+from webapp.formjson import errors_to_fields, form_data, payload_formdata, read_json, schema
+from webapp.tasks.building import build_task_form, form_template
+from webapp.tasks.returned import previous_plan, returned_json
 from webapp.tasks.titles import TASK_TITLES
 
 DEPARTMENTS_AND_AUDIT = (Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.AUDITOR, Role.ADMIN)
 
 
+class TooLarge(ServiceError):
+    code, status = "too_large", 413
+
+
 def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    """The request's JSON object, its size checked before it is parsed (bounds.MAX_JSON_BYTES).
+
+    :raises TooLarge: a larger body. :raises Invalid: not a JSON object.
+    """
+    too_large = {"body": [_l("At most %(n)d bytes of JSON.", n=bounds.MAX_JSON_BYTES)]}
+    if (request.content_length or 0) > bounds.MAX_JSON_BYTES:
+        raise TooLarge(_l("The request body is too large."), too_large)
+    raw = request.get_data(cache=True)
+    if len(raw) > bounds.MAX_JSON_BYTES:
+        raise TooLarge(_l("The request body is too large."), too_large)
+    body = read_json(raw) if raw else None
     if not isinstance(body, dict):
-        raise Invalid("Send a JSON object.", {"body": ["Expected a JSON object."]})
+        raise Invalid(_l("Send a JSON object."), {"body": [_l("Expected a JSON object.")]})
     return body
 
 
@@ -94,7 +110,8 @@ def _department_code(task: HumanTask) -> str | None:
 @bp.post("/events")
 @api_login_required(Role.ORGANIZER)
 def create_event():  # noqa: ANN201
-    form = EventForm(formdata=flatten(_json_body()), meta={"csrf": False})
+    template = EventForm(formdata=None, meta={"csrf": False})
+    form = EventForm(formdata=payload_formdata(template, _json_body()), meta={"csrf": False})
     event = events.register_event(api_user(), _validated(form))
     db.session.commit()
     return event_json(event, api_user()), 201
@@ -162,8 +179,10 @@ def list_tasks():  # noqa: ANN201
 def get_task(task_id: int):  # noqa: ANN201
     task = workflow.get_task_for(api_user(), task_id)
     event = db.session.get(Event, task.event_id)
-    form = build_task_form(task, event, api=True, locale_en=True)
-    return task_json(task, api_user()) | {"form": schema(form), "draft": task.draft}
+    returned = returned_json(task)
+    draft = task.draft or (previous_plan(event) if returned else None)  # a returned plan: as submitted
+    return task_json(task, api_user()) | {"form": schema(form_template(task, event)), "draft": draft,
+                                          "returned": returned}
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -185,9 +204,10 @@ def unclaim_task(task_id: int):  # noqa: ANN201
 @bp.post("/tasks/<int:task_id>/complete")
 @api_login_required()
 def complete_task(task_id: int):  # noqa: ANN201
+    body = _json_body()
     task = workflow.get_task_for(api_user(), task_id)
     event = db.session.get(Event, task.event_id)
-    form = build_task_form(task, event, formdata=flatten(_json_body()), api=True)
+    form = build_task_form(task, event, payload=body, api=True)
     event = workflow.complete_task(api_user(), task.id, _validated(form), HANDLERS)
     db.session.commit()
     return event_json(event, api_user())
@@ -198,12 +218,19 @@ def complete_task(task_id: int):  # noqa: ANN201
 @api_login_required(Role.ORGANIZER, Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.VERIFIER, Role.ADMIN)
 def create_upload():  # noqa: ANN201
     # Not auditors: they read everything and change nothing (README).
+    unknown = sorted({name or "" for name in (*request.form, *request.files)} - {"file", "event_id"})
+    if unknown:
+        raise Invalid(_l("Unknown fields."), {name: [_l("Unknown field: this form has no such field.")]
+                                              for name in unknown})
     file = request.files.get("file")
     if file is None or not file.filename:
         raise Invalid("Send the file as multipart field 'file'.", {"file": ["Required."]})
     event = None
-    event_id = request.form.get("event_id", type=int)
-    if event_id is not None:
+    if "event_id" in request.form:
+        try:
+            event_id = bounds.db_id(request.form["event_id"].strip())
+        except ValueError:
+            raise Invalid(_l("Unknown event."), {"event_id": [_l("The id of one of your events.")]}) from None
         event = events.get_event_for(api_user(), event_id)
     upload = uploads.store(file.read(), file.filename, api_user(), current_app.config["UPLOAD_DIR"],
                            max_bytes=current_app.config["MAX_CONTENT_LENGTH"], event=event)

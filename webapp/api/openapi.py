@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 
+from processes.bounds import MAX_JSON_BYTES, MAX_LINES
 from webapp.api import bp
 
 ERROR = {
@@ -26,12 +27,19 @@ TOKEN_BODY = {
     "properties": {"username": {"type": "string"}, "password": {"type": "string"},
                    "name": {"type": "string", "maxLength": 100, "description": "what the token is for"}},
 }
+PARTICIPANTS_BODY = {
+    "type": "object", "additionalProperties": False, "required": ["participants", "reason"],
+    "properties": {"participants": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+                   "reason": {"type": "string", "minLength": 1},
+                   "verifier_body": {"type": ["integer", "null"],
+                                     "description": "the accredited body to commission when the count reaches 500"}},
+}
 STATUS_TEXT = {
     "401": "Not signed in (missing, wrong, expired or revoked token)",
     "403": "Your role may not do this",
     "404": "Unknown, or not visible to you",
     "409": "Conflict: already done, changed concurrently, or units already cancelled",
-    "413": "Upload too large",
+    "413": "Upload or request body too large",
     "422": "Invalid input: `fields` says which field and why",
 }
 
@@ -41,18 +49,32 @@ def _error(description: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
+def _task_forms() -> dict[str, dict[str, Any]]:
+    """Each task's form as a schema (`Task_<name>`): the limits of every body of POST /tasks/{id}/complete.
+    Choices that depend on the event (emission factors, accredited bodies) are in GET /tasks/{id}."""
+    from werkzeug.datastructures import MultiDict
+
+    from webapp.formjson import schema
+    from webapp.tasks.forms import TASK_FORMS
+
+    return {f"Task_{name}": schema(form(formdata=MultiDict(), meta={"csrf": False})) | {"title": name}
+            for name, form in sorted(TASK_FORMS.items())}
+
+
 def _request_bodies() -> dict[str, dict[str, Any]]:
     from webapp.events.forms import EventForm
     from webapp.formjson import schema
 
-    event = schema(EventForm(formdata=None, meta={"csrf": False}))
-    event["properties"]["organizers"] = {"type": "array", "items": {"type": "string"}, "minItems": 1}
-    event["properties"]["participants"] = {"type": "integer", "minimum": 1}
     return {
+        "api.change_participants": PARTICIPANTS_BODY,
         "api.create_token": TOKEN_BODY,
-        "api.create_event": event,
-        "api.complete_task": {"type": "object", "description": "The task's form fields: see `form` of "
-                              "GET /tasks/{id} (a JSON Schema per task)."},
+        "api.create_event": schema(EventForm(formdata=None, meta={"csrf": False})),
+        "api.complete_task": {
+            "anyOf": [{"$ref": f"#/components/schemas/{name}"} for name in _task_forms()],
+            "description": "The fields of the task's form: `Task_<name>` for the task's `name`; `form` of "
+                           "GET /tasks/{id} gives the same schema with the event's choices. Unknown keys, "
+                           f"JSON floats and lists of more than {MAX_LINES} lines are refused (422), bodies "
+                           f"over {MAX_JSON_BYTES} bytes too (413)."},
     }
 
 
@@ -84,13 +106,14 @@ def build_spec() -> dict[str, Any]:
             if rule.endpoint in bodies:
                 operation["requestBody"] = {"required": True,
                                             "content": {"application/json": {"schema": bodies[rule.endpoint]}}}
-                operation["responses"]["422"] = _error(STATUS_TEXT["422"])
+                operation["responses"].update({"413": _error(STATUS_TEXT["413"]), "422": _error(STATUS_TEXT["422"])})
             if rule.endpoint == "api.create_upload":
                 operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
                     "type": "object", "required": ["file"],
                     "properties": {"file": {"type": "string", "format": "binary"}, "event_id": {"type": "integer"}}}}}}
                 operation["responses"].update({"413": _error(STATUS_TEXT["413"]), "422": _error(STATUS_TEXT["422"])})
-            if rule.endpoint in ("api.complete_task", "api.claim_task", "api.unclaim_task"):
+            if rule.endpoint in ("api.complete_task", "api.claim_task", "api.unclaim_task",
+                                 "api.change_participants"):
                 operation["responses"]["409"] = _error(STATUS_TEXT["409"])
             paths.setdefault(path, {})[method.lower()] = operation
     return {
@@ -104,7 +127,7 @@ def build_spec() -> dict[str, Any]:
         },
         "servers": [{"url": "/api/v1"}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-                       "schemas": {"Error": ERROR}},
+                       "schemas": {"Error": ERROR} | _task_forms()},
         "security": [{"bearer": []}],
         "paths": dict(sorted(paths.items())),
     }

@@ -8,13 +8,15 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
+from wtforms import FieldList
 
 from models import Event, HumanTask, VerifierBody, db
 from models.accounting import ActivityLine, EmissionCategory, EmissionFactor, FactorStatus, ReductionMeasure
 from processes import accounting, duties
 from processes.accounting.factors import source_reference
-from webapp.formjson import flatten, form_data, json_safe
-from webapp.tasks.forms import TASK_FORMS, ActivityLineForm, FieldList, FormField, UploadIdField
+from webapp.formjson import flatten, form_data, json_safe, payload_formdata
+from webapp.tasks.forms import TASK_FORMS, ActivityLineForm, FormField, UploadIdField
+from webapp.tasks.returned import previous_plan
 
 BLANK_ROWS = 2  # extra empty rows on the page for lines still to be typed
 
@@ -66,10 +68,12 @@ def _lines(event: Event, stage: str) -> list[dict[str, Any]]:
 
 
 def initial_data(task: HumanTask, event: Event) -> dict[str, Any]:
-    """What the form shows before anything is typed: the saved draft, else sensible prefill."""
+    """What the form shows before anything is typed (when no draft is saved): a returned plan as it
+    was submitted, else sensible prefill."""
     if task.name == "prepare_plan":
-        return {"boundary": [{"category": c.value, "included": True} for c in EmissionCategory],
-                "verifier_body": event.verifier_body_id or 0}
+        return previous_plan(event) or {
+            "boundary": [{"category": c.value, "included": True} for c in EmissionCategory],
+            "verifier_body": event.verifier_body_id or 0}
     if task.name == "report_reductions":
         measures = db.session.execute(
             select(ReductionMeasure).where(ReductionMeasure.event_id == event.id).order_by(ReductionMeasure.id)
@@ -97,9 +101,12 @@ def upload_fields(form: FlaskForm) -> list[UploadIdField]:
     return [f for f in _all_fields(form) if isinstance(f, UploadIdField)]
 
 
-def build_task_form(task: HumanTask, event: Event, *, formdata: MultiDict | None = None, api: bool = False,
-                    locale_en: bool = False, blank_rows: bool = False) -> FlaskForm:
-    """Instantiate the task's form (API callers: no CSRF, JSON turned into `formdata`)."""
+def build_task_form(task: HumanTask, event: Event, *, formdata: MultiDict | None = None, payload: Any = None,
+                    api: bool = False, locale_en: bool = False, blank_rows: bool = False) -> FlaskForm:
+    """Instantiate the task's form. API callers: no CSRF; a JSON `payload` is checked against the
+    form's schema (:raises Invalid:) before it becomes form data."""
+    if payload is not None:
+        formdata = payload_formdata(form_template(task, event), payload)
     form_cls = TASK_FORMS[task.name]
     meta = {"csrf": False} if api else {}
     if formdata is None and task.draft:
@@ -124,6 +131,11 @@ def build_task_form(task: HumanTask, event: Event, *, formdata: MultiDict | None
     if hasattr(form, "verifier_body"):
         form.verifier_body.choices = _verifier_choices(event)
     return form
+
+
+def form_template(task: HumanTask, event: Event) -> FlaskForm:
+    """The task's form with nothing typed and a row in every list: what its JSON Schema is made of."""
+    return build_task_form(task, event, formdata=MultiDict(), api=True, locale_en=True, blank_rows=True)
 
 
 def draft_of(form: FlaskForm) -> dict[str, Any]:

@@ -6,9 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DecimalField,
-    FieldList,
     Form,
     FormField,
     IntegerField,
@@ -23,9 +20,14 @@ from wtforms.widgets import HiddenInput
 from models.accounting import EmissionCategory, ReductionKind
 from models.offsets import Instrument, Registry
 from models.sinks import SinkType
+from processes import bounds
+from processes.orgdata import COUNTY_NAMES
+from webapp.fields import DayField, IdField, QuantityField, RowsField
+
+MAX_PEOPLE = 999_999_999  # travellers of one transport line (the calculator's bound of a quantity)
 
 
-class UploadIdField(IntegerField):
+class UploadIdField(IdField):
     """The id of an upload. Pages render a file input beside it (`<name>_file`); the route stores
     the file and fills in the id. API callers upload first (`POST /api/v1/uploads`)."""
 
@@ -36,19 +38,20 @@ BLANK = [("", "—")]
 
 # --------------------------------------------------------------------------- rows
 class BoundaryRowForm(Form):
-    category = SelectField(_l("Category"), choices=EmissionCategory.choices)
+    # Checked by the service (and the API's schema): rows the form pads to six are blank, not invalid.
+    category = SelectField(_l("Category"), choices=EmissionCategory.choices, validate_choice=False)
     included = BooleanField(_l("Included in the boundary"))
     reason = StringField(_l("Reason for excluding it"), validators=[Optional(), Length(max=500)])
 
 
 class ActivityLineForm(Form):
     factor_key = SelectField(_l("Emission source (factor)"), choices=BLANK, validate_choice=False)
-    quantity = DecimalField(_l("Quantity"), validators=[Optional()], places=None)
+    quantity = QuantityField(_l("Quantity"), validators=[Optional()], amount=bounds.ACTIVITY)
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=20)],
                        description=_l("Must equal the factor's unit; no silent conversions."))
-    distance_km = DecimalField(_l("Distance (km)"), validators=[Optional()], places=None,
+    distance_km = QuantityField(_l("Distance (km)"), validators=[Optional()], amount=bounds.DISTANCE,
                                description=_l("Transport by distance: quantity = distance × people."))
-    people = IntegerField(_l("People"), validators=[Optional()])
+    people = IntegerField(_l("People"), validators=[Optional(), NumberRange(min=1, max=MAX_PEOPLE)])
     note = StringField(_l("Note / assumption"), validators=[Optional(), Length(max=500)])
     evidence = UploadIdField(_l("Evidence"), validators=[Optional()],
                              description=_l("Green electricity counts as zero only with a certificate (R-RED-1)."))
@@ -57,19 +60,19 @@ class ActivityLineForm(Form):
 class MeasureForm(Form):
     kind = SelectField(_l("Measure"), choices=BLANK + ReductionKind.choices(), validate_choice=False)
     description = StringField(_l("Description"), validators=[Optional(), Length(max=1000)])
-    expected_tco2e = DecimalField(_l("Expected reduction (t CO2e)"), validators=[Optional()], places=None)
+    expected_tco2e = QuantityField(_l("Expected reduction (t CO2e)"), validators=[Optional()], amount=bounds.TONNES)
 
 
 class OffsetPlanLineForm(Form):
     instrument = SelectField(_l("Offset product"), choices=BLANK + Instrument.choices(), validate_choice=False)
-    quantity_tco2e = DecimalField(_l("Quantity (t CO2e)"), validators=[Optional()], places=None)
+    quantity_tco2e = QuantityField(_l("Quantity (t CO2e)"), validators=[Optional()], amount=bounds.TONNES)
     reason = StringField(_l("Reason for a lower priority"), validators=[Optional(), Length(max=1000)],
                          description=_l("Required when a higher-priority product is available (R-OFF-4)."))
 
 
 class AchievedForm(Form):
-    measure_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    achieved_tco2e = DecimalField(_l("Achieved reduction (t CO2e)"), validators=[Optional()], places=None)
+    measure_id = IdField(widget=HiddenInput(), validators=[Optional()])
+    achieved_tco2e = QuantityField(_l("Achieved reduction (t CO2e)"), validators=[Optional()], amount=bounds.TONNES)
     evidence = UploadIdField(_l("Evidence"), validators=[Optional()])
 
 
@@ -79,12 +82,14 @@ class CancellationLineForm(Form):
                            validate_choice=False)
     registry_name = StringField(_l("Registry name (if other)"), validators=[Optional(), Length(max=200)])
     project = StringField(_l("Project name / id"), validators=[Optional(), Length(max=200)])
+    project_code = StringField(_l("Project code at the registry"), validators=[Optional(), Length(max=80)],
+                               description=_l("Required for units of a new sink project: its code (R-OFF-2)."))
     vintage = StringField(_l("Vintage"), validators=[Optional(), Length(max=20)])
     serial_from = StringField(_l("Serial number from"), validators=[Optional(), Length(max=120)])
     serial_to = StringField(_l("Serial number to"), validators=[Optional(), Length(max=120)],
                             description=_l("Leave empty for a single certificate number."))
-    quantity_tco2e = DecimalField(_l("Quantity (t CO2e)"), validators=[Optional()], places=None)
-    cancelled_on = DateField(_l("Cancelled on"), validators=[Optional()])
+    quantity_tco2e = QuantityField(_l("Quantity (t CO2e)"), validators=[Optional()], amount=bounds.TONNES)
+    cancelled_on = DayField(_l("Cancelled on"), validators=[Optional()])
     certificate = UploadIdField(_l("Cancellation certificate (PDF or image)"), validators=[Optional()])
     donor = StringField(_l("Donor (if donated, R-OFF-3)"), validators=[Optional(), Length(max=200)])
     reason = StringField(_l("Reason for a lower priority"), validators=[Optional(), Length(max=1000)])
@@ -94,11 +99,12 @@ class CancellationLineForm(Form):
 class PreparePlanForm(FlaskForm):
     """prepare_plan (Organizer, R-PLAN-1)."""
 
-    boundary = FieldList(FormField(BoundaryRowForm), label=_l("Accounting boundary"),
-                         min_entries=len(EmissionCategory))
-    estimate = FieldList(FormField(ActivityLineForm), label=_l("Estimated activities"), min_entries=1)
-    measures = FieldList(FormField(MeasureForm), label=_l("Planned reduction measures"), min_entries=1)
-    offset_plan = FieldList(FormField(OffsetPlanLineForm), label=_l("Planned offsets"), min_entries=1)
+    boundary = RowsField(FormField(BoundaryRowForm), label=_l("Accounting boundary"),
+                         min_entries=len(EmissionCategory), max_rows=len(EmissionCategory),
+                         shorthand=("category", {"included": True}))
+    estimate = RowsField(FormField(ActivityLineForm), label=_l("Estimated activities"), min_entries=1)
+    measures = RowsField(FormField(MeasureForm), label=_l("Planned reduction measures"), min_entries=1)
+    offset_plan = RowsField(FormField(OffsetPlanLineForm), label=_l("Planned offsets"), min_entries=1)
     new_sink_project = BooleanField(_l("Offset (partly) by a new forestry or marine sink project"))
     verifier_body = SelectField(_l("Commissioned third-party body"), coerce=int, choices=[(0, "—")],
                                 validate_choice=False,
@@ -117,26 +123,26 @@ class ReviewForm(FlaskForm):
 class FundingReviewForm(ReviewForm):
     """review_funding (Finance, R-DEPT-FIN)."""
 
-    amount_cny = DecimalField(_l("Funding granted (CNY)"), validators=[Optional(), NumberRange(min=0)], places=2)
+    amount_cny = QuantityField(_l("Funding granted (CNY)"), validators=[Optional()], amount=bounds.CNY)
 
 
 class ReportReductionsForm(FlaskForm):
     """report_reductions (Organizer, R-RED-1)."""
 
-    measures = FieldList(FormField(AchievedForm), label=_l("Achieved reductions"), min_entries=0)
+    measures = RowsField(FormField(AchievedForm), label=_l("Achieved reductions"), min_entries=0)
 
 
 class AccountEmissionsForm(FlaskForm):
     """account_emissions (Organizer, R-ACC-1)."""
 
-    activities = FieldList(FormField(ActivityLineForm), label=_l("Actual activities"), min_entries=1)
+    activities = RowsField(FormField(ActivityLineForm), label=_l("Actual activities"), min_entries=1)
     confirm_implausible = BooleanField(_l("I confirm that unusually large figures are correct"))
 
 
 class CancelUnitsForm(FlaskForm):
     """cancel_units (Organizer, R-CAN-1, R-CAN-2)."""
 
-    cancellations = FieldList(FormField(CancellationLineForm), label=_l("Cancelled units"), min_entries=1)
+    cancellations = RowsField(FormField(CancellationLineForm), label=_l("Cancelled units"), min_entries=1)
 
 
 class RegisterSinkProjectForm(FlaskForm):
@@ -144,21 +150,26 @@ class RegisterSinkProjectForm(FlaskForm):
 
     name = StringField(_l("Project name"), validators=[DataRequired(), Length(max=200)])
     sink_type = SelectField(_l("Sink type"), choices=SinkType.choices)
+    project_code = StringField(_l("Project code at the registry"), validators=[Optional(), Length(max=80)])
     location = StringField(_l("Location"), validators=[DataRequired(), Length(max=200)])
-    area_ha = DecimalField(_l("Area (ha)"), validators=[DataRequired(), NumberRange(min=0)], places=None)
-    expected_tco2e = DecimalField(_l("Expected sequestration (t CO2e)"),
-                                  validators=[DataRequired(), NumberRange(min=0)], places=None)
+    county = SelectField(_l("County or district of the project"), choices=BLANK + [(c, c) for c in COUNTY_NAMES],
+                         validators=[Optional()],
+                         description=_l("Leave empty for the county of the event's venue."))
+    area_ha = QuantityField(_l("Area (ha)"), validators=[DataRequired()], amount=bounds.HECTARES)
+    expected_tco2e = QuantityField(_l("Expected sequestration (t CO2e)"), validators=[DataRequired()],
+                                   amount=bounds.TONNES)
     crediting_period_years = IntegerField(_l("Crediting period (years)"),
                                           validators=[DataRequired(), NumberRange(min=1, max=100)])
-    applied_on = DateField(_l("Application date"), validators=[DataRequired()])
+    applied_on = DayField(_l("Application date"), validators=[DataRequired()])
 
 
 class ValidateSinkProjectForm(FlaskForm):
     """validate_sink_project (Natural Resources, R-DEPT-NR)."""
 
     monitoring_report = UploadIdField(_l("Measurement and monitoring report"), validators=[Optional()])
-    validated_tco2e = DecimalField(_l("Validated sequestration (t CO2e)"), validators=[Optional()], places=None)
-    validated_on = DateField(_l("Validated on"), validators=[Optional()])
+    validated_tco2e = QuantityField(_l("Validated sequestration (t CO2e)"), validators=[Optional()],
+                                    amount=bounds.TONNES)
+    validated_on = DayField(_l("Validated on"), validators=[Optional()])
     decision = RadioField(_l("Decision"), choices=[("approve", _l("Validated")),
                                                    ("return", _l("Return to the organizer"))],
                           validators=[InputRequired()])
@@ -171,7 +182,8 @@ class EvaluationForm(FlaskForm):
     body_name = StringField(_l("Evaluation body"), validators=[Optional(), Length(max=200)])
     accreditation_no = StringField(_l("Accreditation number"), validators=[Optional(), Length(max=80)])
     report = UploadIdField(_l("Evaluation report (PDF)"), validators=[Optional()])
-    verified_tco2e = DecimalField(_l("Verified emissions (t CO2e)"), validators=[InputRequired()], places=None)
+    verified_tco2e = QuantityField(_l("Verified emissions (t CO2e)"), validators=[InputRequired()],
+                                   amount=bounds.TONNES)
     conclusion = RadioField(_l("Conclusion"), choices=[("neutral", _l("Carbon neutral")),
                                                        ("not_neutral", _l("Not carbon neutral"))],
                             validators=[InputRequired()])
@@ -183,7 +195,7 @@ class CommitmentForm(FlaskForm):
 
     confirmation_method = StringField(_l("How the result is confirmed"), validators=[DataRequired(), Length(max=200)],
                                       default="自我承诺")
-    neutral_on = DateField(_l("Date carbon neutrality was reached"), validators=[DataRequired()])
+    neutral_on = DayField(_l("Date carbon neutrality was reached"), validators=[DataRequired()])
     truthful = BooleanField(_l("We declare the above to be true and answer for its truthfulness"))
 
 

@@ -19,6 +19,7 @@ from processes.errors import Invalid
 from processes.task_handlers import HANDLERS
 from webapp.formjson import form_data
 from webapp.tasks.building import build_task_form, draft_of, upload_fields
+from webapp.tasks.returned import last_review_round
 from webapp.tasks.titles import TASK_TITLES
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks", template_folder="templates")
@@ -130,6 +131,7 @@ def _render(task: HumanTask, event: Event, form):  # noqa: ANN001,ANN202
     offset_plan = db.session.execute(select(OffsetPlanLine).where(OffsetPlanLine.event_id == event.id)
                                      .order_by(OffsetPlanLine.id)).scalars().all()
     return render_template("tasks/task.html", task=task, event=event, form=form, decisions=decisions,
+                           returned=last_review_round(task),
                            comments=comments, colleagues=colleagues, title=task_title(task.name),
                            upload_names={f.name for f in upload_fields(form)}, emissions=emissions,
                            offsets=offsets.offsets_summary(event, Decimal(actual) if actual else None),
