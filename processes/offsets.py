@@ -16,7 +16,7 @@ from models import Event, Role, User, db
 from models.offsets import Cancellation, Instrument, OffsetPlanLine, Registry
 from models.sinks import SinkProject, SinkStatus
 from models.uploads import Upload
-from processes import audit, bounds, serials
+from processes import audit, bounds, serials, uploads
 from processes.dates import offset_due
 from processes.errors import Conflict, Invalid
 
@@ -83,18 +83,14 @@ def parse_text(value: Any, field: str, *, max_len: int, required: bool = False) 
 
 
 def evidence_upload(upload_id: Any, field: str, *, event: Event, actor: User) -> Upload:
-    """Return the uploaded PDF/image evidence, which must belong to this event or to the actor.
+    """Return the uploaded PDF/image evidence under the one citing rule (`uploads.cite`: this event's,
+    or an unattached one of the actor or a colleague, then attached to this event).
 
-    :raises Invalid: missing, unknown, someone else's, or not a PDF/PNG/JPEG.
+    :raises Invalid: missing, unknown, someone else's or another event's, or not a PDF/PNG/JPEG.
     """
     if upload_id in (None, ""):
         raise Invalid(_l("Evidence is required."), {field: [_l("Upload the certificate.")]})
-    try:
-        upload = db.session.get(Upload, int(upload_id))
-    except (TypeError, ValueError):
-        upload = None
-    if upload is None or (upload.event_id != event.id and upload.uploaded_by_id != actor.id):
-        raise Invalid(_l("Unknown upload."), {field: [_l("Upload the file first, then refer to it.")]})
+    upload = uploads.cite(upload_id, event=event, actor=actor, field=field)
     if upload.content_type not in EVIDENCE_TYPES:
         raise Invalid(_l("Only PDF, PNG or JPEG files are accepted."), {field: [_l("Not a PDF or image.")]})
     return upload

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from models import Commitment, Decision, Evaluation, Event, HumanTask, User, VerifierBody, db
 from models.offsets import Instrument, OffsetPlanLine
 from models.uploads import Upload
-from processes import accounting, audit, duties, offsets, serials, signals, sinks
+from processes import accounting, audit, duties, offsets, serials, signals, sinks, uploads
 from processes.commitment import declaration_text, digest
 from processes.dates import local_today
 from processes.errors import Invalid
@@ -52,13 +52,8 @@ def _decision(data: dict[str, Any]) -> tuple[str, str | None]:
 
 
 def _upload(value: Any, event: Event, field: str, actor: User) -> Upload:
-    """An upload of this event, or the actor's own unattached one (then attached to the event)."""
-    upload = db.session.get(Upload, value) if isinstance(value, int) else None
-    if upload is None or not (upload.event_id == event.id
-                              or (upload.event_id is None and upload.uploaded_by_id == actor.id)):
-        raise Invalid(_l("Attach the file first."), {field: [_l("Upload the file, then submit.")]})
-    upload.event_id = event.id
-    return upload
+    """The evidence an upload id names, under the one citing rule (`uploads.cite`)."""
+    return uploads.cite(value, event=event, actor=actor, field=field)
 
 
 # --------------------------------------------------------------------------- Organizer: plan

@@ -187,12 +187,9 @@ def test_a_comment_attachment_is_the_events_and_the_reviewer_can_open_it(app, tw
     assert session_client(app, "commerce").get(f"/events/{mine.id}/files/{upload.id}").status_code == 200
 
 
-# --------------------------------------------------------------------------- paths the lead engineer wires
-WIRE = ("until processes.offsets.evidence_upload / processes.task_handlers._upload call processes.uploads.cite "
-        "(issue #17): then remove this marker")
+# --------------------------------------------------------------------------- offsets, sinks and the evaluation
 
 
-@pytest.mark.xfail(strict=True, reason=WIRE)
 def test_offsets_certificate_of_another_event_is_refused(two_events, make_event, upload_dir):  # noqa: ANN001
     """Cancellations and sink projects (offsets.evidence_upload): one's own upload attached to another event."""
     from processes import offsets
@@ -204,7 +201,6 @@ def test_offsets_certificate_of_another_event_is_refused(two_events, make_event,
         offsets.evidence_upload(certificate.id, "certificate", event=second, actor=_user("organizer"))
 
 
-@pytest.mark.xfail(strict=True, reason=WIRE)
 def test_offsets_certificate_is_attached_when_cited(two_events, upload_dir):  # noqa: ANN001
     from processes import offsets
 
@@ -214,7 +210,6 @@ def test_offsets_certificate_is_attached_when_cited(two_events, upload_dir):  # 
     assert certificate.event_id == mine.id
 
 
-@pytest.mark.xfail(strict=True, reason=WIRE)
 def test_evaluation_report_of_a_colleague_may_be_cited(two_events, upload_dir):  # noqa: ANN001
     """The third-party evaluation's report (task_handlers._upload) follows the same rule as the rest."""
     from processes import task_handlers
