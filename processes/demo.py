@@ -9,7 +9,7 @@ from sqlalchemy import select
 from models import Organization, Role, User, VerifierBody, db
 from models.org import OrganizerType
 from processes import accounts
-from processes.orgdata import seed_departments
+from processes.orgdata import COUNTIES, seed_departments
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - documented demo credential
 
@@ -23,6 +23,10 @@ DEMO_USERS: list[tuple[str, Role, str | None, str]] = [
     ("goa", Role.DEPARTMENT_STAFF, "goa", "机关事务 周科员"),
     ("eeb", Role.DEPARTMENT_LEAD, "eeb", "生态环境局 吴科长"),
     ("eeb_rencheng", Role.DEPARTMENT_STAFF, "eeb_rencheng", "任城分局 郑科员"),
+    # No task without a holder: one staff account for every other county branch too.
+    *[(f"eeb_{suffix}", Role.DEPARTMENT_STAFF, f"eeb_{suffix}", f"{zh}分局 {surname}科员")
+      for (suffix, zh, _en), surname in zip([c for c in COUNTIES if c[0] != "rencheng"], "王李张刘陈杨黄赵吴周",
+                                            strict=True)],
     ("finance", Role.DEPARTMENT_STAFF, "finance", "财政局 冯科员"),
     ("nr", Role.DEPARTMENT_STAFF, "nr", "自然资源局 陈科员"),
     ("drc", Role.DEPARTMENT_STAFF, "drc", "发改委 褚科员"),

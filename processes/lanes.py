@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 
-from models import Department, Event, db
+from models import Department, Event, HumanTask, User, db
 from models.event import Sector
-from models.org import DepartmentKind
+from models.org import DepartmentKind, Role
 
 LANES = ("Organizer", "SectorBureau", "EEB", "Finance", "NaturalResources", "Verifier")
 
@@ -36,15 +36,31 @@ def _city(kind: DepartmentKind) -> Department:
     ).scalar_one()
 
 
-def eeb_for(event: Event) -> Department:
-    """The EEB branch of the venue's county where one exists, else the city bureau (R-DEPT-EEB)."""
+def staffed(department: Department) -> bool:
+    """Whether anyone active works in the department (a task sent there has a holder)."""
+    return db.session.execute(select(User.id).where(
+        User.department_id == department.id, User.active.is_(True),
+        User.role.in_((Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD))).limit(1)).first() is not None
+
+
+def eeb_for(event: Event) -> tuple[Department, str | None]:
+    """The EEB branch of the venue's county where one exists and has active staff, else the city
+    bureau (R-DEPT-EEB), with the reason when a branch was passed over: no task without a holder."""
     branch = db.session.execute(
         select(Department).where(Department.kind == DepartmentKind.EEB, Department.county == event.county)
     ).scalar()
-    own = event.organization.department_id
-    if branch is not None and branch.id != own:
-        return branch
-    return _city(DepartmentKind.EEB)
+    if branch is None:
+        return _city(DepartmentKind.EEB), None
+    if branch.id == event.organization.department_id:
+        return _city(DepartmentKind.EEB), f"{branch.code} organizes this event; the city EEB holds the task"
+    if not staffed(branch):
+        return _city(DepartmentKind.EEB), f"{branch.code} has no active staff; the city EEB holds the task"
+    return branch, None
+
+
+def _eeb(event: Event, note: str | None = None) -> Assignment:
+    department, why = eeb_for(event)
+    return Assignment(department_id=department.id, note="; ".join(n for n in (note, why) if n) or None)
 
 
 def resolve(event: Event, lane: str) -> Assignment:
@@ -59,16 +75,13 @@ def resolve(event: Event, lane: str) -> Assignment:
     if lane == "SectorBureau":
         kind = SECTOR_DEPARTMENT.get(event.sector)
         if kind is None:
-            return Assignment(department_id=eeb_for(event).id, note="no sector bureau fits; EEB reviews")
+            return _eeb(event, "no sector bureau fits; EEB reviews")
         department = _city(kind)
         if department.id == event.organization.department_id:
-            return Assignment(
-                department_id=eeb_for(event).id,
-                note=f"{department.code} organizes this event; EEB reviews instead (separation of duties)",
-            )
+            return _eeb(event, f"{department.code} organizes this event; EEB reviews instead (separation of duties)")
         return Assignment(department_id=department.id)
     if lane == "EEB":
-        return Assignment(department_id=eeb_for(event).id)
+        return _eeb(event)
     if lane == "Finance":
         return Assignment(department_id=_city(DepartmentKind.FINANCE).id)
     if lane == "NaturalResources":
@@ -76,3 +89,33 @@ def resolve(event: Event, lane: str) -> Assignment:
     if lane == "Verifier":
         return Assignment(verifier_body_id=event.verifier_body_id)
     raise ValueError(f"unknown lane {lane!r}")
+
+
+# --------------------------------------------------------------------------- who oversees a department's tasks
+def oversees(user: User, department: Department | None) -> bool:
+    """Whether the user holds tasks sent to `department`: its own staff, or the lead of the bureau it
+    is a branch of (the city EEB lead for every county branch, R-DEPT-EEB)."""
+    if department is None or not user.is_department or user.department_id is None:
+        return False
+    if user.department_id == department.id:
+        return True
+    return user.role == Role.DEPARTMENT_LEAD and department.parent_id == user.department_id
+
+
+def overseen_department_ids(user: User) -> Select:
+    """The departments whose tasks the user holds (see `oversees`), as a query for the inbox."""
+    if user.role == Role.DEPARTMENT_LEAD:
+        return select(Department.id).where(or_(Department.id == user.department_id,
+                                               Department.parent_id == user.department_id))
+    return select(Department.id).where(Department.id == user.department_id)
+
+
+def reassign_targets(actor: User, task: HumanTask) -> list[User]:
+    """The active people a lead may hand `task` to: the staff of the task's department and, for a
+    branch's task, of the actor's own bureau (when the branch has nobody, or nobody free)."""
+    if actor.role != Role.DEPARTMENT_LEAD or not oversees(actor, task.department):
+        return []
+    departments = {task.department_id, actor.department_id}
+    return list(db.session.execute(select(User).where(
+        User.department_id.in_(departments), User.active.is_(True),
+        User.role.in_((Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD))).order_by(User.display_name)).scalars())

@@ -378,8 +378,8 @@ def may_act(user: User, task: HumanTask) -> bool:
     """Return whether the user holds the task's lane for this event (not yet claim-checked)."""
     if task.organization_id is not None:
         return user.organization_id == task.organization_id
-    if task.department_id is not None:
-        return user.is_department and user.department_id == task.department_id
+    if task.department_id is not None:  # its staff, or the lead of the bureau it is a branch of
+        return lanes.oversees(user, task.department)
     if task.verifier_body_id is not None:
         return user.verifier_body_id == task.verifier_body_id
     return False
@@ -473,10 +473,13 @@ def reassign(actor: User, human_task_id: int, to_user: User, reason: str | None 
     task = get_task_for(actor, human_task_id)
     if actor.role != Role.DEPARTMENT_LEAD:
         raise Forbidden(_l("Only a department lead can reassign tasks."))
-    if not may_act(to_user, task):
+    if to_user not in lanes.reassign_targets(actor, task):
         raise Forbidden(_l("%(name)s is not in the department holding this task.", name=to_user.display_name))
-    audit.record(actor, "task.reassigned", event=task.event_id, task=task.name, reason=reason,
-                 data={"human_task_id": task.id, "from": task.claimed_by_id, "to": to_user.id})
+    data = {"human_task_id": task.id, "from": task.claimed_by_id, "to": to_user.id}
+    if to_user.department_id != task.department_id:  # a branch's task taken over by the city bureau
+        data["department"] = {"from": task.department_id, "to": to_user.department_id}
+        task.department_id = to_user.department_id
+    audit.record(actor, "task.reassigned", event=task.event_id, task=task.name, reason=reason, data=data)
     task.claimed_by_id = to_user.id
     signals.task_reassigned.send(task, event=db.session.get(Event, task.event_id), actor=actor, to_user=to_user)
     return task
@@ -493,10 +496,15 @@ def save_draft(actor: User, human_task_id: int, data: dict[str, Any]) -> HumanTa
 
 # --------------------------------------------------------------------------- inbox
 def inbox_query(user: User):  # noqa: ANN201 - a SQLAlchemy Select
-    """Open tasks the user may act on: their own, or their department's unclaimed ones."""
+    """Open tasks the user may act on: their own, or their department's unclaimed ones; a lead sees
+    every task of the department and of its branches (the city EEB lead: every county's, R-DEPT-EEB)."""
+    from models import Role
+
     query = select(HumanTask).where(HumanTask.status == "open")
     if user.organization_id is not None and not user.is_department:
         query = query.where(HumanTask.organization_id == user.organization_id)
+    elif user.role == Role.DEPARTMENT_LEAD:
+        query = query.where(HumanTask.department_id.in_(lanes.overseen_department_ids(user)))
     elif user.is_department:
         query = query.where(
             HumanTask.department_id == user.department_id,

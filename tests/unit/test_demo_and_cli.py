@@ -25,7 +25,7 @@ def test_demo_data_twice_changes_nothing(runner):
     assert _counts() == before
     # 8 city departments + one EEB branch per county (R-DEPT-EEB)
     assert before[0] == 8 + len(COUNTIES)
-    assert before[2] == 14
+    assert before[2] == 14 + len(COUNTIES) - 1  # a staff account for every county branch (issue #18)
 
 
 def test_create_user_command(runner, demo):

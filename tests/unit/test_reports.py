@@ -12,15 +12,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from models import Department, Event, EventDeadline, HumanTask, Organization, Role, db
+from models import Event, EventDeadline, HumanTask, Organization, db
 from models.accounting import AccountStage, ActivityLine, EmissionCategory, ReductionMeasure
 from models.event import DeadlineKind, EventKind, EventStatus, Sector, Tier
 from models.offsets import Instrument
 from models.org import OrganizerType
 from models.sinks import SinkProject, SinkStatus, SinkType
-from processes import accounting, accounts, events, offsets, reports, workflow
+from processes import accounting, events, offsets, reports, workflow
 from processes.dates import LOCAL_TZ, offset_due
-from processes.demo import DEMO_PASSWORD
 from processes.reports import Scope, Tally
 from tests.lifecycle import (
     after_event,
@@ -80,9 +79,7 @@ def build_world() -> World:
     complete(confirmed, "cancel_units", "organizer", cancellation(confirmed), now=after_event(confirmed, 3))
     complete(confirmed, "third_party_evaluation", "verifier", evaluation(confirmed), now=after_event(confirmed, 10))
 
-    qufu_branch = db.session.execute(select(Department).filter_by(code="eeb_qufu")).scalar_one()
-    accounts.create_user("eeb_qufu", DEMO_PASSWORD, Role.DEPARTMENT_STAFF, display_name="曲阜分局 科员", demo=True,
-                         department=qufu_branch)
+    # the demo staffs the 曲阜 branch (eeb_qufu) like every county branch
     organs = register(300, county="曲阜市", name="孔子文化节", starts_in_days=40)
     organs.organizer_type = OrganizerType.PARTY_GOVERNMENT
     to_offsetting(organs, eeb_user="eeb_qufu")

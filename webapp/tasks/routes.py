@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from models import Comment, Decision, Event, HumanTask, Role, User, db
 from models.offsets import OffsetPlanLine
-from processes import accounting, offsets, uploads, workflow
+from processes import accounting, lanes, offsets, uploads, workflow
 from processes.errors import Invalid
 from processes.task_handlers import HANDLERS
 from webapp.formjson import form_data
@@ -121,11 +121,7 @@ def _render(task: HumanTask, event: Event, form):  # noqa: ANN001,ANN202
         select(Decision).where(Decision.event_id == event.id).order_by(Decision.id)).scalars().all()
     comments = db.session.execute(
         select(Comment).where(Comment.event_id == event.id).order_by(Comment.id)).scalars().all()
-    colleagues = []
-    if current_user.role == Role.DEPARTMENT_LEAD and task.department_id:
-        colleagues = db.session.execute(
-            select(User).where(User.department_id == task.department_id, User.active.is_(True))
-            .order_by(User.display_name)).scalars().all()
+    colleagues = lanes.reassign_targets(current_user, task)  # a lead's choice; empty for anyone else
     emissions = accounting.emissions_summary(event)
     actual = emissions.get("actual_tco2e")
     offset_plan = db.session.execute(select(OffsetPlanLine).where(OffsetPlanLine.event_id == event.id)
