@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app webapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations extract-messages lint bench serve-prod lint-bpmn load
+.PHONY: run test install translations extract-messages lint bench bench-scale serve-prod lint-bpmn load
 
 ## Create the virtualenv and install the app with its test tools.
 install: $(VENV)/.installed
@@ -42,6 +42,11 @@ lint: install
 
 bench: install translations
 	$(PY) -m bench
+
+## Provincial scale (issue #19): 100,000 events (SCALE_EVENTS) seeded into a private PostgreSQL on
+## 127.0.0.1 (or SCALE_DATABASE_URL); every page and job timed at 10,000 and at 100,000 events.
+bench-scale: install translations
+	VENV=$(VENV) bash bench/scale.sh
 
 ## Load test: 50 simulated people for 60 s against gunicorn (4 workers) on PostgreSQL, loopback only
 ## (a private PostgreSQL is started unless LOAD_DATABASE_URL names an empty database on 127.0.0.1).

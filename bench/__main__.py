@@ -18,7 +18,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from bench import inbox, lifecycle
+from bench import inbox, lifecycle, scale
 from bench import migration as migration_bench
 from bench.report import Figure, kib, mean, median, ms, percentile, table
 
@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="time the parts of each service completion (handler, load, engine, save, commit)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON to FILE")
     parser.add_argument("--keep-db", action="store_true", help="keep the temporary SQLite file and print its path")
+    scale.add_arguments(parser)  # issue #19
     return parser
 
 
@@ -142,6 +143,8 @@ def _inbox_figures(args: argparse.Namespace) -> list[Figure]:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.scale > 0:
+        return scale.run(args, _say)
     directory = Path(tempfile.mkdtemp(prefix="tanzhong-bench-"))
     started, load_before = time.perf_counter(), os.getloadavg()[0]
     try:

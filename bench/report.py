@@ -51,9 +51,14 @@ def median(values: Sequence[float]) -> float:
 
 def table(figures: Iterable[Figure]) -> str:
     """The figures as an aligned plain-text table, one line per figure."""
-    rows = [("figure", "value", "target", "ok?")]
-    rows += [(f.name, f.value, f.target, "-" if f.ok is None else ("yes" if f.ok else "NO")) for f in figures]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    return grid(["figure", "value", "target", "ok?"],
+                [[f.name, f.value, f.target, "-" if f.ok is None else ("yes" if f.ok else "NO")] for f in figures])
+
+
+def grid(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """An aligned plain-text table: the header, a rule, one line per row."""
+    lines_of = [list(header), *(list(row) for row in rows)]
+    widths = [max(len(row[i]) for row in lines_of) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in lines_of]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
