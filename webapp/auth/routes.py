@@ -13,6 +13,7 @@ from webapp.auth import limits
 from webapp.auth.forms import ChangePasswordForm, LoginForm, TokenForm
 from webapp.auth.sessions import sign_in, sign_out
 from webapp.extensions import limiter
+from webapp.main.routes import landing_url
 from webapp.navigation import safe_next
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -36,7 +37,7 @@ def login():  # noqa: ANN201
             sign_in(user)
             audit.record(user, "account.signed_in")
             db.session.commit()
-            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+            return redirect(safe_next(request.args.get("next"), landing_url(user)))
     return render_template("auth/login.html", form=form)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from models import Event, HumanTask, Role, db
+from models import Event, HumanTask, Role, User, db
 from processes import workflow
 from webapp.authz import roles_required
 from webapp.extensions import SUPPORTED_LOCALES
@@ -13,6 +13,14 @@ from webapp.navigation import safe_next
 
 bp = Blueprint("main", __name__, template_folder="templates")
 PAGE_SIZE = 25  # events per page of "My events"
+
+
+def landing_url(user: User) -> str:
+    """Where a sign-in leads (issue #18): department staff and verifiers to their inbox; everyone else
+    to the start page, which sends organizers to their events. The start page stays at "/" for all."""
+    if user.is_department or user.role == Role.VERIFIER:
+        return url_for("tasks.inbox")
+    return url_for("main.index")
 
 
 @bp.route("/")
