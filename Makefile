@@ -28,10 +28,11 @@ extract-messages: install
 	$(VENV)/bin/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching
 
 ## Quick start 1: install, create the SQLite database with demo data, serve on http://127.0.0.1:5000
+## and fire the deadline timers every minute beside it (Procfile.dev, honcho; Ctrl-C stops both).
 run: install translations
 	$(FLASK) init-db
 	$(FLASK) demo-data
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	PATH="$(abspath $(VENV))/bin:$$PATH" HOST=$(HOST) $(VENV)/bin/honcho start --procfile Procfile.dev --port $(PORT)
 
 ## Quick start 2: install and run the whole test suite (DATABASE_URL selects PostgreSQL).
 test: install translations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 
 import click
@@ -50,22 +51,31 @@ def register(app: Flask) -> None:
 
     @deadlines.command("tick")
     @click.option("--now", "now_text", help="Pretend it is this ISO time (testing, catching up).")
-    def tick(now_text: str | None) -> None:
+    @click.option("--every", type=click.IntRange(min=10), metavar="SECONDS",
+                  help="Keep running and tick again every SECONDS (`make run` starts it beside the server; "
+                       "production uses cron or a systemd timer instead).")
+    def tick(now_text: str | None, every: int | None) -> None:
         """Fire every due timer of every running event, write reminders and publish the day's audit
         checkpoint; idempotent, run it from cron every few minutes."""
-        now = _now(now_text, example="2027-06-01T00:00+08:00")
-        fired = workflow.tick(now)
-        db.session.commit()
-        for event_id, names in fired:
-            click.echo(f"event {event_id}: {', '.join(names)}")
-        click.echo(f"{len(fired)} event(s) had timers due.")
-        reminded = reminders.send_reminders(now)
-        db.session.commit()
-        click.echo(f"{reminded} reminder(s) written; {mailer.send_pending()} email(s) sent.")
-        checkpoint = audit.make_checkpoint(now, daily=True)
-        db.session.commit()
-        click.echo(f"Audit checkpoint #{checkpoint.id} published (entry {checkpoint.seq})." if checkpoint
-                   else "Today's audit checkpoint was published already.")
+        if every is None:
+            for line in _tick(_now(now_text, example="2027-06-01T00:00+08:00"))[0]:
+                click.echo(line)
+            return
+        if now_text:
+            raise click.UsageError("--now and --every exclude each other: a repeated tick uses the real time.")
+        click.echo(f"Ticking every {every} s (Ctrl-C stops).")
+        while True:
+            try:
+                lines, busy = _tick(utcnow())
+            except Exception:  # noqa: BLE001 - a failed tick (e.g. a locked database) must not end the loop
+                db.session.rollback()
+                app.logger.exception("deadline tick failed; trying again in %d s", every)
+            else:
+                for line in lines if busy else ():  # quiet while nothing happens
+                    click.echo(line)
+            finally:
+                db.session.remove()
+            time.sleep(every)
 
     notifications = click.Group("notifications", help="Email notifications and the daily digest (issue #8).")
     app.cli.add_command(notifications)
@@ -267,6 +277,24 @@ def register(app: Flask) -> None:
             raise click.ClickException(f"{exc.message} ({details})") from exc
         db.session.commit()
         click.echo(f"Created {username} ({role}).")
+
+
+def _tick(now: datetime) -> tuple[list[str], bool]:
+    """One tick: fire due timers, write reminders (and send email), publish the day's checkpoint; each
+    part committed on its own. Returns what it did, line by line, and whether it did anything."""
+    fired = workflow.tick(now)
+    db.session.commit()
+    lines = [f"event {event_id}: {', '.join(names)}" for event_id, names in fired]
+    lines.append(f"{len(fired)} event(s) had timers due.")
+    reminded = reminders.send_reminders(now)
+    db.session.commit()
+    sent = mailer.send_pending()
+    lines.append(f"{reminded} reminder(s) written; {sent} email(s) sent.")
+    checkpoint = audit.make_checkpoint(now, daily=True)
+    db.session.commit()
+    lines.append(f"Audit checkpoint #{checkpoint.id} published (entry {checkpoint.seq})." if checkpoint
+                 else "Today's audit checkpoint was published already.")
+    return lines, bool(fired or reminded or sent or checkpoint)
 
 
 def _now(now_text: str | None, example: str) -> datetime:
