@@ -13,7 +13,7 @@ from models import AuditEntry, Comment, Decision, Event, EventDeadline, HumanTas
 from models.event import EventStatus
 from models.offsets import OffsetPlanLine
 from models.uploads import Upload
-from processes import accounting, events, offsets, uploads, workflow
+from processes import accounting, events, next_steps, offsets, uploads, workflow
 from processes.errors import Invalid
 from webapp.authz import roles_required
 from webapp.events.forms import EventForm
@@ -84,11 +84,12 @@ def show(event_id: int):  # noqa: ANN201
     emissions = accounting.emissions_summary(event)
     cancellations = offsets.active_cancellations(event)
     offset_summary = offsets.offsets_summary(event, emissions_total(emissions), cancellations=cancellations)
+    diagram = workflow.diagram_state(event, deadlines)
     return render_template(
         "events/show.html", event=event, open_tasks=open_tasks, deadlines=deadlines, decisions=decisions,
         comments=comments, history=history, emissions=emissions, offsets=offset_summary,
         my_task_ids={t.id for t in open_tasks if workflow.may_act(current_user, t)},
-        diagram=workflow.diagram_state(event, deadlines),
+        diagram=diagram, own_step=next_steps.organizer_next(event, open_tasks, diagram["current"]),
         verifier_bodies=_verifier_bodies,  # called by the page only where a form offers the choice
         offset_plan=db.session.execute(select(OffsetPlanLine).where(OffsetPlanLine.event_id == event.id)
                                        .order_by(OffsetPlanLine.id)).scalars().all(),
