@@ -134,12 +134,15 @@ class Cancellation(TimestampMixin, db.Model):
 
     A correction is a new row whose `reverses_id` names the row it cancels out; the reversed
     serial range is then free again. Serials are parsed per registry into a normalised unit range
-    (processes/serials.py); overlap is checked on (unit_registry, serial_prefix, serial_start..serial_end).
+    (processes/serials.py); overlap is checked on (serial_prefix, serial_start..serial_end), a key
+    that names its namespace across registries, and for generic serials also on the grouped reading
+    (serial_alt_key, serial_alt_start..serial_alt_end).
     """
 
     __tablename__ = "cancellation"
     __table_args__ = (
         Index("ix_cancellation_serials", "unit_registry", "serial_prefix", "serial_start", "serial_end"),
+        Index("ix_cancellation_serials_alt", "serial_alt_key", "serial_alt_start", "serial_alt_end"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,6 +162,15 @@ class Cancellation(TimestampMixin, db.Model):
     )
     serial_start: Mapped[int] = mapped_column(BigInteger, comment="first unit number of the normalised range")
     serial_end: Mapped[int] = mapped_column(BigInteger, comment="last unit number of the normalised range (inclusive)")
+    serial_alt_key: Mapped[str | None] = mapped_column(
+        String(400), comment="generic serials: the namespace of the grouped reading"
+    )
+    serial_alt_start: Mapped[int | None] = mapped_column(
+        BigInteger, comment="generic serials: first unit of the grouped reading"
+    )
+    serial_alt_end: Mapped[int | None] = mapped_column(
+        BigInteger, comment="generic serials: last unit of the grouped reading"
+    )
     quantity_tco2e: Mapped[Decimal] = mapped_column(Numeric(18, 3))
     cancelled_on: Mapped[date] = mapped_column(Date, comment="date of the cancellation at the registry")
     donor: Mapped[str | None] = mapped_column(String(200), comment="who donated the units (R-OFF-3)")

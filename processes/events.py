@@ -186,7 +186,14 @@ def change_participants(actor: User, event: Event, participants: int, reason: st
         raise Conflict(_l("The event's process has ended; its tier can no longer change."))
     errors: dict[str, list] = {}
     if not isinstance(participants, int) or isinstance(participants, bool) or not 1 <= participants <= 1_000_000:
-        errors["participants"] = [_l("A whole number of at least 1.")]
+        errors["participants"] = [_l("A whole number from 1 to 1,000,000.")]
+    if verifier_body_id is not None:
+        body = db.session.get(VerifierBody, verifier_body_id) if 0 < verifier_body_id < 2**31 else None
+        if body is None or not body.is_accredited_between(event.starts_on, event.ends_on):
+            errors["verifier_body"] = [_l("Choose an accredited body valid on the event's dates.")]
+        elif event.verifier_body_id is not None and body.id != event.verifier_body_id:
+            errors["verifier_body"] = [_l("The event has commissioned a body already; the Ecology and Environment "
+                                          "Bureau replaces it if needed.")]
     if not (reason or "").strip():
         errors["reason"] = [_l("Say why the count changed.")]
     if errors:

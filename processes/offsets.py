@@ -245,24 +245,36 @@ def _parse_cancellation(event: Event, i: int, line: Mapping[str, Any], actor: Us
         vintage=int(vintage) if vintage not in (None, "") else None,
         serial_from=serial_from, serial_to=serial_to,
         serial_prefix=units.key, serial_start=units.first, serial_end=units.last,
+        serial_alt_key=units.alt[0] if units.alt else None, serial_alt_start=units.alt[1] if units.alt else None,
+        serial_alt_end=units.alt[2] if units.alt else None,
         quantity_tco2e=quantity, cancelled_on=cancelled_on, reason=reason,
         evidence_upload_id=upload.id, evidence_sha256=upload.sha256, recorded_by_id=actor.id,
         overdue=cancelled_on > offset_due(event.ends_on), **texts,
     )
 
 
-def _same_units(row: Cancellation) -> list:
-    """The ledger rows in the same namespace (the key of `other` includes the registry's name)."""
-    return [Cancellation.unit_registry == row.unit_registry, Cancellation.serial_prefix == row.serial_prefix]
+def _units(row: Cancellation) -> serials.UnitRange:
+    alt = (row.serial_alt_key, row.serial_alt_start, row.serial_alt_end) if row.serial_alt_key else None
+    return serials.UnitRange(row.serial_prefix, row.serial_start, row.serial_end, alt)
 
 
-def _lock_key(row: Cancellation) -> int:
-    digest = hashlib.blake2b(f"{row.unit_registry.value}|{row.serial_prefix}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+def _same_units(row: Cancellation) -> Any:
+    """Ledger rows sharing a unit with `row` in either reading of its serials (keys name their
+    namespace across registries: the Chinese registries and `other` share one)."""
+    stored = ((Cancellation.serial_prefix, Cancellation.serial_start, Cancellation.serial_end),
+              (Cancellation.serial_alt_key, Cancellation.serial_alt_start, Cancellation.serial_alt_end))
+    return or_(*(and_(key_column == key, start_column <= last, end_column >= first)
+                 for key, first, last in _units(row).readings() for key_column, start_column, end_column in stored))
+
+
+def _lock_keys(row: Cancellation) -> set[int]:
+    keys = {row.serial_prefix} | ({row.serial_alt_key} if row.serial_alt_key else set())
+    return {int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+            for key in keys}
 
 
 def _serialize(rows: Sequence[Cancellation]) -> None:
-    """Serialize check-and-insert per registry + prefix until commit (R-CAN-2).
+    """Serialize check-and-insert per units key until commit (R-CAN-2).
 
     PostgreSQL: transaction-level advisory locks, taken after the audit chain's lock so that the
     order of locks is always the same (no deadlock with a transaction that already audited).
@@ -270,16 +282,14 @@ def _serialize(rows: Sequence[Cancellation]) -> None:
     """
     if db.session.get_bind().dialect.name == "postgresql":
         audit.lock_chain()
-        for key in sorted({_lock_key(row) for row in rows}):
+        for key in sorted(set().union(*(_lock_keys(row) for row in rows))):
             db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     else:
         db.session.execute(text("UPDATE cancellation SET id = id WHERE 1 = 0"))
 
 
 def _overlapping(row: Cancellation) -> Cancellation | None:
-    query = _active(select(Cancellation).where(
-        *_same_units(row), Cancellation.serial_start <= row.serial_end, Cancellation.serial_end >= row.serial_start,
-    )).order_by(Cancellation.id).limit(1)
+    query = _active(select(Cancellation).where(_same_units(row))).order_by(Cancellation.id).limit(1)
     return db.session.execute(query).scalar()
 
 
@@ -334,26 +344,30 @@ def _check_sink_units(event: Event, rows: Sequence[Cancellation], actor: User) -
     :raises Invalid: a sink line naming no project of this event.
     :raises Conflict: another event's project (rolled back; the attempt audited).
     """
-    named = [(i, row) for i, row in enumerate(rows) if row.instrument.is_project or row.project_code]
+    named = [(i, row) for i, row in enumerate(rows)
+             if row.instrument.is_project or row.project_code or row.project_name]
     if not named:
         return
     projects = db.session.execute(select(SinkProject)).scalars().all()
     own = next((p for p in projects if p.event_id == event.id), None)
     for i, row in named:
+        # Another event's project, by its code or by its name, under any instrument.
         other = next((p for p in projects if p.event_id != event.id and (
-            _same_project(p, row.project_code, None) or (row.instrument.is_project and _same_project(
-                p, row.project_code, row.project_name)))), None)
+            _same_project(p, row.project_code, None) or _same_project(p, None, row.project_name))), None)
+        if other is not None and own is not None and _same_project(own, row.project_code, row.project_name):
+            other = None  # this event's own project (a same-named project elsewhere is refused at registration)
         if other is not None:
+            field = "project_code" if row.project_code and _same_project(other, row.project_code, None) else "project"
             msg = _l("These units come from a sink project locked to another event; they can never count for "
                      "this one.")
             _refuse(actor, event.id, "offsets.sink_units_refused", "R-OFF-2",
                     {"line": i + 1, "project_id": other.id, "locked_to_event_id": other.event_id,
                      "project_code": row.project_code, "project_name": row.project_name},
-                    Conflict(msg, {f"cancellations-{i}-project_code": [msg]}))
+                    Conflict(msg, {f"cancellations-{i}-{field}": [msg]}))
         if row.instrument.is_project and (own is None or not _same_project(own, row.project_code, row.project_name)):
             msg = (_l("Name this event's sink project (%(code)s).", code=own.project_code or own.name) if own
                    else _l("This event has no sink project; choose the instrument the units were issued as."))
-            raise Invalid(msg, {f"cancellations-{i}-project_code": [msg]})
+            raise Invalid(msg, {f"cancellations-{i}-{'project_code' if row.project_code else 'project'}": [msg]})
 
 
 def covered_tco2e(rows: Iterable[Cancellation], sink_tco2e: Decimal) -> Decimal:
@@ -408,8 +422,7 @@ def record_cancellations(event: Event, lines: Sequence[Mapping[str, Any]], actor
         raise Invalid(_l("Some cancellations have errors."), errors)
     for i, row in enumerate(rows):
         for j, earlier in enumerate(rows[:i]):
-            if (_lock_key(row) == _lock_key(earlier) and row.serial_start <= earlier.serial_end
-                    and row.serial_end >= earlier.serial_start):
+            if _units(row).overlaps(_units(earlier)):
                 msg = _l("These serial numbers overlap line %(n)d.", n=j + 1)
                 raise Invalid(msg, {f"cancellations-{i}-serial_from": [msg]})
     _check_sink_units(event, rows, actor)
@@ -454,7 +467,8 @@ def reverse_cancellation(cancellation: Cancellation, actor: User, reason: str) -
     if db.session.execute(select(Cancellation.id).where(Cancellation.reverses_id == cancellation.id)).first():
         raise Conflict(_l("This cancellation has already been reversed."))
     copied = ("event_id", "instrument", "unit_registry", "registry_name", "project_name", "project_code", "vintage",
-              "serial_from", "serial_to", "serial_prefix", "serial_start", "serial_end", "quantity_tco2e",
+              "serial_from", "serial_to", "serial_prefix", "serial_start", "serial_end", "serial_alt_key",
+              "serial_alt_start", "serial_alt_end", "quantity_tco2e",
               "cancelled_on", "donor")
     row = Cancellation(**{name: getattr(cancellation, name) for name in copied}, reason=reason,
                        recorded_by_id=actor.id, overdue=False, reverses_id=cancellation.id)
@@ -512,11 +526,13 @@ def _serial_filter(value: Any) -> list[tuple[Registry, serials.UnitRange]]:
     return found
 
 
-def _key_matches(registry: Registry, key: str) -> Any:
-    """At `other` a search names no registry: match the series at any named registry."""
-    if registry is Registry.OTHER:
-        return Cancellation.serial_prefix.endswith(key, autoescape=True)
-    return Cancellation.serial_prefix == key
+def _contains(units: serials.UnitRange) -> Any:
+    """Rows holding a unit of `units` in either reading."""
+    probe = Cancellation(serial_prefix=units.key, serial_start=units.first, serial_end=units.last,
+                         serial_alt_key=units.alt[0] if units.alt else None,
+                         serial_alt_start=units.alt[1] if units.alt else None,
+                         serial_alt_end=units.alt[2] if units.alt else None)
+    return _same_units(probe)
 
 
 def ledger_rows(filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -539,9 +555,7 @@ def ledger_rows(filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]
     if (overdue := _filter_value(filters, "overdue", lambda v: str(v).lower() in {"1", "true", "yes"})) is not None:
         query = query.where(Cancellation.overdue == overdue)
     if (serial := _filter_value(filters, "serial", _serial_filter)) is not None:
-        query = query.where(or_(*(and_(Cancellation.unit_registry == r, _key_matches(r, units.key),
-                                       Cancellation.serial_start <= units.last, Cancellation.serial_end >= units.first)
-                                  for r, units in serial)))
+        query = query.where(or_(*(_contains(units) for _registry, units in serial)))
     reversed_ids = set(db.session.execute(
         select(Cancellation.reverses_id).where(Cancellation.reverses_id.is_not(None))).scalars())
     return [

@@ -9,13 +9,13 @@ from decimal import Decimal
 from typing import Any, NoReturn
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import extract, or_, select
+from sqlalchemy import extract, select
 
 from models import Event, Role, User, db
 from models.org import DepartmentKind
 from models.sinks import SinkMonitoringReport, SinkProject, SinkStatus, SinkType
 from models.uploads import Upload
-from processes import audit, bounds
+from processes import audit, bounds, serials
 from processes.dates import sink_application_due, sink_validation_due
 from processes.errors import Conflict, Forbidden, Invalid, ServiceError
 from processes.offsets import (
@@ -62,7 +62,8 @@ def sink_covered_tco2e(event: Event) -> Decimal:
 
 def _locked_elsewhere(event: Event, data: Mapping[str, Any], name: str | None, county: str | None,
                       location: str | None, code: str | None) -> SinkProject | None:
-    """Find the same project already used for another event: by id, by project code, or by name and place."""
+    """Find the same project already used for another event: by id, by project code, or by name in its
+    county, whatever the spelling (R-OFF-2)."""
     if data.get("project_id") not in (None, ""):
         try:
             project = db.session.get(SinkProject, int(data["project_id"]))
@@ -71,15 +72,13 @@ def _locked_elsewhere(event: Event, data: Mapping[str, Any], name: str | None, c
         if project is None:
             raise Invalid(_l("Unknown sink project."), {"project_id": [_l("No such project.")]})
         return project if project.event_id != event.id else None
-    same = []
-    if code:
-        same.append(SinkProject.project_code == code)
-    if name and county and location:
-        same.append((SinkProject.name == name) & (SinkProject.county == county) & (SinkProject.location == location))
-    if not same:
-        return None
-    return db.session.execute(
-        select(SinkProject).where(SinkProject.event_id != event.id, or_(*same)).limit(1)).scalar()
+    def same(a: str | None, b: str | None) -> bool:
+        return bool(a) and bool(b) and serials.compact(a).casefold() == serials.compact(b).casefold()
+
+    # The same project spelt otherwise (spaces, full-width, case): by its code, or by its name in its county.
+    candidates = db.session.execute(select(SinkProject).where(SinkProject.event_id != event.id)).scalars()
+    return next((p for p in candidates if same(p.project_code, code) or (same(p.name, name) and same(
+        p.county, county))), None)
 
 
 def register_sink_project(event: Event, data: Mapping[str, Any], actor: User, today: date) -> SinkProject:

@@ -60,7 +60,7 @@ def _upload(value: Any, event: Event, field: str, actor: User) -> Upload:
 def prepare_plan(event: Event, task: HumanTask, actor: User, data: dict[str, Any], now: datetime) -> dict[str, Any]:
     """R-PLAN-1: boundary, estimate, measures, offset method; R-TIER-1: the commissioned body."""
     errors: dict[str, list] = {}
-    body_id = data.get("verifier_body")
+    body_id = data.get("verifier_body") or event.verifier_body_id  # commissioned already (e.g. at a new count)
     if event.tier == Tier.THIRD_PARTY:
         body = db.session.get(VerifierBody, body_id) if isinstance(body_id, int) else None
         if body is None:
@@ -183,6 +183,10 @@ def third_party_evaluation(event: Event, task: HumanTask, actor: User, data: dic
             errors[field] = [_l("The evaluation is the commissioned body's: %(own)s.", own=own or "—")]
     if body.id != event.verifier_body_id:
         errors["conclusion"] = [_l("Only the body the organizer commissioned evaluates this event.")]
+    accounted = _accounted(event)
+    if "verified_tco2e" not in errors and verified == 0 and accounted > 0:
+        errors["verified_tco2e"] = [_l("The account shows %(a)s t: verified emissions of 0 t are not plausible.",
+                                       a=offsets.tco2e(accounted))]
     if conclusion == "neutral" and "verified_tco2e" not in errors:
         covered = offsets.covered_tco2e(offsets.active_cancellations(event), offsets.validated_sink_tco2e(event))
         if covered < verified:

@@ -64,7 +64,6 @@ END_STATUS = {
     "end_left_scope": EventStatus.VOLUNTARY,
     "end_disclosed": EventStatus.CONFIRMED,
 }
-CONFIRMATION_TASKS = {"third_party_evaluation", "sign_commitment"}
 OFFSETTING_TASKS = {"cancel_units", "cancel_remainder", "register_sink_project", "validate_sink_project"}
 REVIEW_TASKS = ("review_plan_sector", "review_plan_eeb", "review_funding")
 
@@ -310,9 +309,8 @@ def _sync_deadlines(event: Event, views: _Views) -> dict[DeadlineKind, date]:
     if "offset_deadline_passed" in armed or DeadlineKind.OFFSET in existing or "offset_deadline_passed" in done:
         offset = ensure(DeadlineKind.OFFSET, offset_due(event.ends_on))
         offsetting_open = open_names & OFFSETTING_TASKS
-        if offset.met_at is None and not offsetting_open and (
-            open_names & CONFIRMATION_TASKS or views.completed
-        ):
+        # Met when offsetting itself completed — never by a path that left it (a count below 200).
+        if offset.met_at is None and not offsetting_open and "offsetting_done" in done:
             offset.met_at = utcnow()
             if offset.overdue_at is None and _offset_late(event):
                 offset.overdue_at = offset.met_at  # R-TIME-1: met after its last day reads "met late"

@@ -287,3 +287,69 @@ def test_r_time_1_a_late_cancellation_marks_the_deadline_met_late():
         EventDeadline.event_id == event.id, EventDeadline.kind == DeadlineKind.OFFSET)).scalar_one()
     assert _to_commitment_late.status is EventStatus.CONFIRMING
     assert deadline.status == "met_late"
+
+
+def test_r_off_2_units_named_after_another_events_sink_project_are_refused():
+    """The project's name is enough, under any instrument and in any spelling (no code needed)."""
+    owner, other = register(300), register(300, name="第二场")
+    to_offsetting(owner, units=False, sink=True)
+    _validated_sink(owner, "20")
+    name = sinks.project_of(owner).name
+    to_offsetting(other)
+    with pytest.raises(Conflict) as err:
+        complete(other, "cancel_units", "organizer", _line(other, project=" ".join(name), project_code=None),
+                 now=after_event(other, 3))
+    assert "cancellations-0-project" in err.value.fields
+
+
+def test_r_off_2_the_same_project_re_spelt_cannot_be_registered_for_another_event():
+    owner, other = register(300), register(300, name="第二场")
+    to_offsetting(owner, units=False, sink=True)
+    _validated_sink(owner, "20")
+    project = sinks.project_of(owner)
+    to_offsetting(other, units=False, sink=True)
+    with pytest.raises(Conflict):
+        complete(other, "register_sink_project", "organizer", {
+            "name": " ".join(project.name), "sink_type": "forestry", "location": "泗水县　泉林镇",
+            "area_ha": Decimal("120"), "expected_tco2e": Decimal("20"), "crediting_period_years": 20,
+            "applied_on": other.ends_on + timedelta(days=5)}, now=after_event(other, 5))
+
+
+def test_r_off_2_the_owner_still_cancels_its_own_sink_units():
+    owner = register(300)
+    to_offsetting(owner, units=False, sink=True)
+    _validated_sink(owner, "5")
+    project = sinks.project_of(owner)
+    complete(owner, "cancel_remainder", "organizer", {"cancellations": [
+        _line(owner, instrument="new_forestry_sink", project=project.name, project_code=project.project_code,
+              serial_from="SDLY-2027-000001", serial_to="SDLY-2027-000005", quantity_tco2e=Decimal(5))
+        ["cancellations"][0], cancellation(owner, quantity=9)["cancellations"][0]]}, now=after_event(owner, 7))
+    assert open_names(owner) == {"sign_commitment"}
+
+
+def test_r_tier_1_zero_verified_tonnes_for_an_accounted_event_are_refused():
+    event = _to_evaluation()
+    with pytest.raises(Invalid) as err:
+        complete(event, "third_party_evaluation", "verifier", evaluation(event) | {"verified_tco2e": Decimal("0")},
+                 now=after_event(event, 10))
+    assert "verified_tco2e" in err.value.fields
+
+
+def test_r_time_1_an_event_that_left_the_plan_never_reads_offset_met():
+    event = register(300)
+    to_offsetting(event)
+    events.change_participants(user("organizer"), event, 150, "规模缩小", now=after_event(event, 4))
+    db.session.commit()
+    deadline = db.session.execute(select(EventDeadline).where(
+        EventDeadline.event_id == event.id, EventDeadline.kind == DeadlineKind.OFFSET)).scalar()
+    assert deadline is None or deadline.status != "met"
+
+
+def test_r_tier_1_the_plan_keeps_the_body_commissioned_at_a_new_count():
+    """300 → 600 while planning commissions the body; the plan needs not name it again."""
+    event = register(300)
+    body = db.session.execute(select(VerifierBody)).scalars().first()
+    events.change_participants(user("organizer"), event, 600, "扩大规模", body.id)
+    db.session.commit()
+    complete(event, "prepare_plan", "organizer", plan_data() | {"verifier_body": None})
+    assert event.verifier_body_id == body.id

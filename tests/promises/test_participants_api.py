@@ -45,3 +45,19 @@ def test_r_tier_1_rise_to_500_at_the_commitment_through_the_api(client, api_toke
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["tier"] == "third_party"
     assert open_names(event) == {"third_party_evaluation"}
+
+
+@pytest.mark.parametrize("body_id", [999, -1, 2**63])
+def test_r_tier_1_an_unknown_body_is_refused_not_ignored(client, api_token, body_id):
+    event = register(300)
+    response = client.post(f"/api/v1/events/{event.id}/participants",
+                           json={"participants": 600, "reason": "x", "verifier_body": body_id}, headers=api_token())
+    assert response.status_code == 422 and "verifier_body" in response.get_json()["fields"]
+
+
+def test_r_tier_x_a_count_above_a_million_says_the_bounds(client, api_token):
+    event = register(300)
+    response = client.post(f"/api/v1/events/{event.id}/participants",
+                           json={"participants": 1_000_001, "reason": "x"}, headers=api_token("organizer"))
+    assert response.status_code == 422
+    assert "1,000,000" in " ".join(response.get_json()["fields"]["participants"])
