@@ -45,7 +45,9 @@ class Config:
     UPLOAD_DIR: str | None = os.environ.get("UPLOAD_DIR")
     MAX_UPLOAD_MB: int = int(os.environ.get("MAX_UPLOAD_MB", "20"))
     BABEL_DEFAULT_LOCALE: str = os.environ.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")
-    BABEL_DEFAULT_TIMEZONE: str = os.environ.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    # Times are stored in UTC and shown in this zone (pages, exports, documents; processes/localtime.py).
+    TIMEZONE: str = os.environ.get("TIMEZONE", "Asia/Shanghai")
+    BABEL_DEFAULT_TIMEZONE: str = TIMEZONE
     LANGUAGES: tuple[str, ...] = ("zh_Hans_CN", "en")
     BPMN_DIR: str = os.environ.get("BPMN_DIR", str(PROJECT_ROOT / "bpmn"))
     MIGRATIONS_DIR: str = str(PROJECT_ROOT / "migrations")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -25,8 +26,11 @@ class LabelledEnum(str, enum.Enum):
         return {}
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.title) for m in cls]
+    def choices(cls) -> list[tuple[str, Any]]:
+        """(value, title) pairs; the titles stay lazy, so a form built at import time still shows
+        them in the language of each request."""
+        titles = cls._titles()
+        return [(m.value, titles.get(m, m.value)) for m in cls]
 
 
 class Role(LabelledEnum):

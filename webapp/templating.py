@@ -1,4 +1,4 @@
-"""Template globals: navigation filtered by role, the current locale, date formatting."""
+"""Template globals: navigation filtered by role, the current locale, times in the display zone."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, g
 from flask_babel import get_locale, get_translations
@@ -86,7 +87,97 @@ def _translations() -> Any:
     return translations
 
 
+def _title(titles: dict, code: Any) -> str:
+    """The translated title of a code (an enum member or its value), else the code itself."""
+    value = getattr(code, "value", code)
+    if value is None:
+        return ""
+    return str(titles.get(value, getattr(code, "title", value)))
+
+
+def actor_names(entries: Any) -> dict[int, str]:
+    """Display names of the people behind audit entries, by user id (one query for a whole list)."""
+    from sqlalchemy import select
+
+    from models import User, db
+
+    ids = {e.actor_id for e in entries if e.actor_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+def _enum_title(enum: type, code: Any) -> str:
+    """The title of a LabelledEnum member given as itself or its value, else the value as it is."""
+    value = getattr(code, "value", code)
+    try:
+        return enum(value).title
+    except ValueError:
+        return value or ""
+
+
+def _labelled_enums() -> dict[str, type]:
+    """Every LabelledEnum of the models and services, by class name."""
+    import models  # noqa: F401 - defines them
+    from models.org import LabelledEnum
+    from processes import disclosure  # noqa: F401 - PublicStatus
+
+    found: dict[str, type] = {}
+    pending = list(LabelledEnum.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found[cls.__name__] = cls
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def _title_globals() -> dict[str, Callable[..., Any]]:
+    """Titles of coded values for templates and their macros (which do not see the context processor)."""
+    from models import Role
+    from webapp.tasks import titles
+
+    enums = _labelled_enums()
+
+    def step_title(name: str | None, label: str | None = None) -> str:
+        """A BPMN step by its id (user task or timer), else its diagram label in the UI's language."""
+        if name in titles.STEP_TITLES:
+            return str(titles.STEP_TITLES[name])
+        return titles.bpmn_label(label) or name or ""
+
+    return {
+        "action_title": lambda code: _title(titles.ACTION_TITLES, code),
+        "step_title": step_title,
+        "role_title": lambda code: _enum_title(Role, code),
+        "title_of": lambda enum_name, code: _enum_title(enums[enum_name], code),  # title_of("SinkType", "forestry")
+        "lane_title": lambda lane: _title(titles.LANE_TITLES, lane),
+        "deadline_status_title": lambda status: _title(titles.DEADLINE_STATUS_TITLES, status),
+        "process_status_title": lambda status: _title(titles.PROCESS_STATUS_TITLES, status),
+        "bpmn_label": titles.bpmn_label,
+        "actor_names": actor_names,
+    }
+
+
+def _check_zone(app: Flask) -> None:
+    """Refuse to start with a TIMEZONE that is not an IANA zone name (every page shows times)."""
+    name = app.config.get("TIMEZONE") or ""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RuntimeError(f"TIMEZONE={name!r} is not a time zone name such as Asia/Shanghai") from exc
+
+
 def register(app: Flask) -> None:
+    from processes import localtime
+
+    _check_zone(app)
+    # `{{ at | local_time }}` 2026-12-04 17:07 in the display zone; `| local_time(seconds=True)` with seconds;
+    # `| local_date` the day. The page names the zone once (`zone_label()`, `with_zone(heading)`).
+    app.jinja_env.filters["local_time"] = lambda at, seconds=False: localtime.format_local(
+        at, localtime.SECONDS if seconds else localtime.MINUTES)
+    app.jinja_env.filters["local_date"] = lambda at: localtime.format_local(at, "%Y-%m-%d")
+    app.jinja_env.filters["local_iso"] = lambda at: localtime.local(at).isoformat(timespec="seconds") if at else ""
+    app.jinja_env.globals.update(zone_label=localtime.zone_label, with_zone=localtime.with_zone)
+    app.jinja_env.globals.update(_title_globals())
     app.jinja_env.install_gettext_callables(  # same callables as Flask-Babel's, with the lookup above
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
@@ -100,12 +191,11 @@ def register(app: Flask) -> None:
         locale = str(get_locale() or "zh_Hans_CN")
         from models.accounting import EmissionCategory
         from processes.dates import LOCAL_TZ
-        from webapp.tasks.titles import ACTION_TITLES, DECISION_TITLES, TASK_TITLES
+        from webapp.tasks.titles import DECISION_TITLES, TASK_TITLES
 
         return {
-            "today": datetime.now(LOCAL_TZ).date(),
+            "today": datetime.now(LOCAL_TZ).date(),  # the plan's days (due dates) are Jining's
             "task_titles": TASK_TITLES,
-            "action_titles": ACTION_TITLES,
             "decision_titles": DECISION_TITLES,
             "category_titles": {c.value: c.title for c in EmissionCategory},
             "nav_items": nav_items,

@@ -45,7 +45,8 @@ def test_factor_page_is_public_and_shows_each_status_and_full_source(client):
         assert f'id="{factor.key}"' in text and str(escape(factor.source)) in text
     row = text[text.index('id="hotel_room_night"'):]
     row = row[:row.index("</tr>")]
-    assert "verified" in row and "29_600_4009_13_1" in row and "no Chinese per-room-night factor" in row
+    assert "Verified against the primary publication" in row and "29_600_4009_13_1" in row
+    assert "no Chinese per-room-night factor" in row
     row = text[text.index('id="grid_electricity_national_2023"'):]
     assert "for events from 2026-01-15" in row[:row.index("</tr>")]
     chinese = client.get("/public/factors").get_data(as_text=True)  # Chinese by default

@@ -1,5 +1,10 @@
-"""Translated titles of the BPMN user tasks (the diagram's labels are bilingual)."""
+"""Translated titles of the coded values pages show: BPMN user tasks and timers, lanes, decisions,
+audit actions, deadline and process states (the diagram's own labels are bilingual, "中文 English":
+`bpmn_label` picks the UI's language)."""
 
+import re
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 TASK_TITLES = {
@@ -17,6 +22,62 @@ TASK_TITLES = {
     "sign_commitment": _l("Sign the self-commitment"),
     "follow_up_overdue": _l("Follow up an overdue deadline"),
 }
+
+# Timers of the diagrams, as the history names them when they fire.
+TIMER_TITLES = {
+    "event_ended": _l("The event has ended"),
+    "offset_deadline_passed": _l("Offsetting deadline (6 months)"),
+    "application_deadline_passed": _l("Sink application deadline (1 year)"),
+    "validation_deadline_passed": _l("Sink validation deadline (2 years)"),
+}
+
+# Every step the audit trail names in its `task` column (tests/web/test_language.py checks the diagrams).
+STEP_TITLES = TASK_TITLES | TIMER_TITLES
+
+LANE_TITLES = {
+    "Organizer": _l("Organizer"),
+    "SectorBureau": _l("Sector bureau"),
+    "EEB": _l("Ecology and Environment Bureau"),
+    "Finance": _l("Finance Bureau"),
+    "NaturalResources": _l("Natural Resources Bureau"),
+    "Verifier": _l("Third-party body"),
+    "DRC": _l("Development and Reform Commission"),
+}
+
+# A deadline of the plan (EventDeadline.status, the public page's deadlines, the sink-project list).
+DEADLINE_STATUS_TITLES = {
+    "open": _l("open"),
+    "due": _l("open"),
+    "met": _l("met"),
+    "met_late": _l("met late"),
+    "overdue": _l("overdue"),
+}
+
+# A process instance (ProcessInstance.status) and a task (HumanTask.status).
+PROCESS_STATUS_TITLES = {
+    "running": _l("running"),
+    "completed": _l("completed"),
+    "needs_attention": _l("needs an administrator's attention"),
+    "open": _l("open"),
+    "cancelled": _l("withdrawn"),
+}
+
+_CHINESE = re.compile(r"[\u3400-\u9fff]")
+_SPLIT = re.compile(r"\s+(?=[A-Za-z])")
+
+
+def bpmn_label(name: str | None) -> str:
+    """The part of a bilingual diagram label ("注销减排量 Cancel units") in the UI's language: the text
+    up to the first space before a Latin letter after the first Chinese character is Chinese."""
+    if not name:
+        return ""
+    first = _CHINESE.search(name)
+    split = _SPLIT.search(name, first.end()) if first else None
+    if split is None:
+        return name
+    english = str(get_locale() or "zh").startswith("en")
+    return name[split.end():] if english else name[:split.start()]
+
 
 DECISION_TITLES = {
     "approve": _l("approved"),
