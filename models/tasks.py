@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import TimestampMixin, db
@@ -16,6 +16,8 @@ class Decision(TimestampMixin, db.Model):
     """A reviewer's decision on a task (plan reviews, funding, sink validation, evaluation, follow-up)."""
 
     __tablename__ = "decision"
+    # The compliance report's returns, oldest first, without reading every approval (issue #19).
+    __table_args__ = (Index("ix_decision_decision_created_at", "decision", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import TimestampMixin, db, utcnow
@@ -66,6 +66,9 @@ class HumanTask(TimestampMixin, db.Model):
     """Inbox row for a ready or completed user task, denormalized from the workflow."""
 
     __tablename__ = "human_task"
+    # Open tasks by due day (issue #19): overdue lists, counts and reminders read the open tasks due
+    # before a day in due order, without visiting the completed rows of the whole history.
+    __table_args__ = (Index("ix_human_task_status_due_on", "status", "due_on", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)

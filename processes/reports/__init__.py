@@ -4,7 +4,7 @@ the compliance report of the process audit, with their XLSX export. See docs/das
 from processes.reports.compliance import Compliance, compliance
 from processes.reports.dashboard import Dashboard, Tally, dashboard
 from processes.reports.scope import REPORT_ROLES, Scope, default_county, event_years
-from processes.reports.tables import Chart, Column, Table, workbook
+from processes.reports.tables import Chart, Column, Table, workbook, write_workbook
 
 __all__ = [
     "REPORT_ROLES",
@@ -20,4 +20,5 @@ __all__ = [
     "default_county",
     "event_years",
     "workbook",
+    "write_workbook",
 ]

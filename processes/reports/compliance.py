@@ -4,15 +4,29 @@ their reasons, tasks overdue per department (R-PLAN-1, R-TIME-1, R-TIME-2, R-OFF
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import chain
+from operator import itemgetter
+from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
+from sqlalchemy.orm import aliased
 
-from models import AuditEntry, Decision, Department, Event, EventDeadline, HumanTask, User, db
+from models import (
+    AuditEntry,
+    Decision,
+    Department,
+    Event,
+    EventDeadline,
+    HumanTask,
+    Organization,
+    User,
+    VerifierBody,
+    db,
+)
 from models.event import DeadlineKind, EventStatus, Tier
 from models.offsets import Cancellation, Instrument, OffsetPlanLine, Registry
 from models.sinks import SinkProject, SinkStatus
@@ -101,13 +115,31 @@ class PlanReturn:
 
 @dataclass(frozen=True)
 class OverdueTask:
-    """An open task past its due day, with its event's name."""
+    """An open task past its due day, with its event's name and who holds it (read as plain columns)."""
 
-    task: HumanTask
+    task_id: int
+    name: str
+    title: str
+    lane: str
+    event_id: int
     event_name: str
+    due_on: date
+    claimed_by: str | None
+    department_zh: str | None
+    department_en: str | None
+    organization: str | None
+    verifier_body: str | None
 
     def days_overdue(self, today: date) -> int:
-        return (today - self.task.due_on).days
+        return (today - self.due_on).days
+
+    def holder_name(self, locale: str) -> str:
+        """Who holds the task: the person, else the department/organisation/body (as `HumanTask.holder_name`)."""
+        if self.claimed_by is not None:
+            return self.claimed_by
+        if self.department_zh is not None:
+            return (self.department_en if locale.startswith("en") else self.department_zh) or self.department_zh
+        return self.organization or self.verifier_body or self.lane
 
 
 @dataclass(frozen=True)
@@ -118,124 +150,206 @@ class DepartmentOverdue:
     oldest_due_on: date
 
 
+class Section(list):
+    """The rows of a report section the page shows (all of them without a limit) and how many there
+    are in all (`total`): the page shows the first rows and the count, the export streams them all."""
+
+    def __init__(self, rows: Iterable[Any], total: int) -> None:
+        super().__init__(rows)
+        self.total = total
+
+
 @dataclass
 class Compliance:
     scope: Scope
     today: date
-    late_plans: list[LatePlan]
-    late_cancellations: list[LateCancellation]
-    priority_deviations: list[PriorityDeviation]
-    late_sinks: list[LateSink]
-    returns: list[PlanReturn]
-    overdue_tasks: list[OverdueTask]
-    governance: list[AuditEntry] = field(default_factory=list)  # overrides and version migrations (#10)
+    late_plans: Iterable[LatePlan]
+    late_cancellations: Iterable[LateCancellation]
+    priority_deviations: Iterable[PriorityDeviation]
+    late_sinks: Iterable[LateSink]
+    returns: Iterable[PlanReturn]
+    overdue_tasks: Iterable[OverdueTask]
+    governance: Iterable[AuditEntry] = field(default_factory=list)  # overrides and version migrations (#10)
+    by_department: list[DepartmentOverdue] = field(default_factory=list)
 
     def overdue_by_department(self) -> list[DepartmentOverdue]:
         """The overdue tasks counted per holding department (organizer and verifier lanes by lane)."""
-        groups: dict[object, list[HumanTask]] = defaultdict(list)
-        for task in (row.task for row in self.overdue_tasks):
-            groups[task.department_id or task.lane].append(task)
-        rows = [DepartmentOverdue(tasks[0].department, None if tasks[0].department_id else tasks[0].lane,
-                                  len(tasks), min(t.due_on for t in tasks)) for tasks in groups.values()]
-        return sorted(rows, key=lambda r: (-r.tasks, r.oldest_due_on))
+        return self.by_department
 
 
-def compliance(scope: Scope, today: date, visible: Select | None = None) -> Compliance:
-    """Return the compliance report for the events in scope, within `visible` (a query on Event)."""
-    ids = scope.events(visible)
-    return Compliance(scope, today, late_plans(ids, today), late_cancellations(ids), priority_deviations(ids),
-                      late_sinks(ids, today), plan_returns(ids), overdue_tasks(ids, today), governance(ids))
+def compliance(scope: Scope, today: date, visible: Select | None = None, *, limit: int | None = None,
+               stream: bool = False) -> Compliance:
+    """Return the compliance report for the events in scope, within `visible` (a query on Event).
+
+    Every section is paged in SQL: with `limit`, each holds its first `limit` rows and its `total`
+    (the page); without, all rows. `stream`: every section is a generator reading its rows in batches
+    as they are consumed (the XLSX export), so the whole history never sits in memory.
+    """
+    where = in_scope(scope, visible)
+    sections = [late_plans(where, today), late_cancellations(where), *priority_deviations(where),
+                late_sinks(where, today), plan_returns(where), overdue_tasks(where, today), governance(where)]
+    if stream:
+        read: list[Iterable[Any]] = [_stream(query, make) for query, make in sections]
+    else:
+        read = [_section(query, make, limit) for query, make in sections]
+    planned, cancelled = read[2], read[3]
+    deviations: Iterable[PriorityDeviation]
+    if stream:
+        deviations = chain(planned, cancelled)
+    else:
+        shown = list(planned) + list(cancelled)[:None if limit is None else max(limit - len(planned), 0)]
+        deviations = Section(shown, planned.total + cancelled.total)  # type: ignore[attr-defined]
+    return Compliance(scope, today, read[0], read[1], deviations, read[4], read[5], read[6], read[7],
+                      overdue_by_department(where, today))
 
 
-def governance(ids: Select) -> list[AuditEntry]:
+Maker = Callable[[Row], Any]
+
+
+def in_scope(scope: Scope, visible: Select | None) -> list[ColumnElement[bool]]:
+    """The conditions on Event of the events in scope and visible (none: every event)."""
+    where = list(scope.conditions())
+    if visible is not None and visible.whereclause is not None:
+        where.append(visible.whereclause)
+    return where
+
+
+def _section(query: Select, make: Maker, limit: int | None) -> Section:
+    rows = [make(row) for row in db.session.execute(query if limit is None else query.limit(limit))]
+    if limit is None or len(rows) < limit:
+        return Section(rows, len(rows))
+    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar() or 0
+    return Section(rows, total)
+
+
+def _stream(query: Select, make: Maker) -> Iterator[Any]:
+    for row in db.session.execute(query.execution_options(yield_per=1000)):
+        yield make(row)
+
+
+def governance(where: list[ColumnElement[bool]]) -> tuple[Select, Maker]:
     """Administrators' overrides and version migrations of the events, oldest first (issue #10)."""
     from processes.overrides import GOVERNANCE_ACTIONS
 
-    return list(db.session.execute(select(AuditEntry).where(
-        AuditEntry.action.in_(GOVERNANCE_ACTIONS), AuditEntry.event_id.in_(ids)).order_by(AuditEntry.seq)).scalars())
+    query = select(AuditEntry).join(Event, Event.id == AuditEntry.event_id).where(
+        AuditEntry.action.in_(GOVERNANCE_ACTIONS), *where).order_by(AuditEntry.seq)
+    return query, itemgetter(0)
 
 
-def late_plans(ids: Select, today: date) -> list[LatePlan]:
+def late_plans(where: list[ColumnElement[bool]], today: date) -> tuple[Select, Maker]:
     """In-scope events that have started and whose plan was not published on an earlier (Jining) day."""
-    rows = db.session.execute(
-        select(Event.id, Event.name, Event.county, Event.starts_on, Event.plan_published_at, Event.status)
-        .where(Event.id.in_(ids), Event.tier != Tier.OUT_OF_SCOPE, Event.starts_on <= today,
-               or_(Event.plan_published_at.is_(None), local_date(Event.plan_published_at) >= Event.starts_on))
-        .order_by(Event.starts_on, Event.id))
-    return [LatePlan(*row) for row in rows]
+    query = (select(Event.id, Event.name, Event.county, Event.starts_on, Event.plan_published_at, Event.status)
+             .where(Event.tier != Tier.OUT_OF_SCOPE, Event.starts_on <= today,
+                    or_(Event.plan_published_at.is_(None), local_date(Event.plan_published_at) >= Event.starts_on),
+                    *where)
+             .order_by(Event.starts_on, Event.id))
+    return query, lambda row: LatePlan(*row)
 
 
-def late_cancellations(ids: Select) -> list[LateCancellation]:
+def late_cancellations(where: list[ColumnElement[bool]]) -> tuple[Select, Maker]:
     """Cancellations flagged after the 6-month deadline (corrections excluded; reversed ones marked)."""
     reversed_ids = select(Cancellation.reverses_id).where(Cancellation.reverses_id.is_not(None))
-    rows = db.session.execute(
-        select(Cancellation, Event.name, Event.ends_on, Cancellation.id.in_(reversed_ids))
-        .join(Event, Event.id == Cancellation.event_id)
-        .where(Cancellation.event_id.in_(ids), Cancellation.overdue.is_(True), Cancellation.reverses_id.is_(None))
-        .order_by(Cancellation.cancelled_on, Cancellation.id))
-    return [LateCancellation(c.id, c.event_id, name, c.instrument, c.unit_registry,
-                             c.serial_from + (f" – {c.serial_to}" if c.serial_to else ""), c.quantity_tco2e,
-                             c.cancelled_on, offset_due(ends_on), bool(is_reversed))
-            for c, name, ends_on, is_reversed in rows]
+    query = (select(Cancellation.id, Cancellation.event_id, Event.name, Cancellation.instrument,
+                    Cancellation.unit_registry, Cancellation.serial_from, Cancellation.serial_to,
+                    Cancellation.quantity_tco2e, Cancellation.cancelled_on, Event.ends_on,
+                    Cancellation.id.in_(reversed_ids))
+             .join(Event, Event.id == Cancellation.event_id)
+             .where(Cancellation.overdue.is_(True), Cancellation.reverses_id.is_(None), *where)
+             .order_by(Cancellation.cancelled_on, Cancellation.id))
+
+    def make(row: Row) -> LateCancellation:
+        cid, event_id, name, instrument, registry, first, last, quantity, cancelled_on, ends_on, is_reversed = row
+        return LateCancellation(cid, event_id, name, instrument, registry, first + (f" – {last}" if last else ""),
+                                quantity, cancelled_on, offset_due(ends_on), bool(is_reversed))
+
+    return query, make
 
 
-def priority_deviations(ids: Select) -> list[PriorityDeviation]:
+def priority_deviations(where: list[ColumnElement[bool]]) -> list[tuple[Select, Maker]]:
     """Plan lines and counting cancellations of priority 2 or 3, with their reasons (R-OFF-4)."""
-    planned = db.session.execute(
-        select(OffsetPlanLine, Event.name).join(Event, Event.id == OffsetPlanLine.event_id)
-        .where(OffsetPlanLine.event_id.in_(ids), OffsetPlanLine.instrument.in_(LOWER_PRIORITY))
-        .order_by(OffsetPlanLine.event_id, OffsetPlanLine.position))
-    cancelled = db.session.execute(_active(
-        select(Cancellation, Event.name).join(Event, Event.id == Cancellation.event_id)
-        .where(Cancellation.event_id.in_(ids), Cancellation.instrument.in_(LOWER_PRIORITY))
-    ).order_by(Cancellation.event_id, Cancellation.id))
-    return ([PriorityDeviation("plan", line.event_id, name, line.instrument, line.quantity_tco2e, line.reason)
-             for line, name in planned]
-            + [PriorityDeviation("cancellation", c.event_id, name, c.instrument, c.quantity_tco2e, c.reason)
-               for c, name in cancelled])
+    planned = (select(OffsetPlanLine.event_id, Event.name, OffsetPlanLine.instrument, OffsetPlanLine.quantity_tco2e,
+                      OffsetPlanLine.reason)
+               .join(Event, Event.id == OffsetPlanLine.event_id)
+               .where(OffsetPlanLine.instrument.in_(LOWER_PRIORITY), *where)
+               .order_by(OffsetPlanLine.event_id, OffsetPlanLine.position))
+    cancelled = _active(
+        select(Cancellation.event_id, Event.name, Cancellation.instrument, Cancellation.quantity_tco2e,
+               Cancellation.reason)
+        .join(Event, Event.id == Cancellation.event_id)
+        .where(Cancellation.instrument.in_(LOWER_PRIORITY), *where)
+    ).order_by(Cancellation.event_id, Cancellation.id)
+    return [(planned, lambda row: PriorityDeviation("plan", *row)),
+            (cancelled, lambda row: PriorityDeviation("cancellation", *row))]
 
 
-def late_sinks(ids: Select, today: date) -> list[LateSink]:
+def late_sinks(where: list[ColumnElement[bool]], today: date) -> tuple[Select, Maker]:
     """Sink deadlines missed: unmet and past, or met late (the timer fired first, or the project is flagged)."""
-    rows = db.session.execute(
-        select(EventDeadline, Event.name, SinkProject)
-        .join(Event, Event.id == EventDeadline.event_id)
-        .outerjoin(SinkProject, SinkProject.event_id == EventDeadline.event_id)
-        .where(EventDeadline.event_id.in_(ids), EventDeadline.kind.in_(SINK_DEADLINES), or_(
-            EventDeadline.overdue_at.is_not(None), EventDeadline.late_on(today),
-            and_(EventDeadline.kind == DeadlineKind.SINK_APPLICATION, SinkProject.application_late.is_(True)),
-            and_(EventDeadline.kind == DeadlineKind.SINK_VALIDATION, SinkProject.validation_late.is_(True))))
-        .order_by(EventDeadline.due_on, EventDeadline.id))
-    result = []
-    for deadline, name, project in rows:
-        if deadline.kind is DeadlineKind.SINK_APPLICATION:
-            done = project.applied_on if project else None
+    query = (select(EventDeadline.event_id, Event.name, EventDeadline.kind, EventDeadline.due_on, SinkProject.name,
+                    SinkProject.status, SinkProject.applied_on, SinkProject.validated_on)
+             .join(Event, Event.id == EventDeadline.event_id)
+             .outerjoin(SinkProject, SinkProject.event_id == EventDeadline.event_id)
+             .where(EventDeadline.kind.in_(SINK_DEADLINES), or_(
+                 EventDeadline.overdue_at.is_not(None), EventDeadline.late_on(today),
+                 and_(EventDeadline.kind == DeadlineKind.SINK_APPLICATION, SinkProject.application_late.is_(True)),
+                 and_(EventDeadline.kind == DeadlineKind.SINK_VALIDATION, SinkProject.validation_late.is_(True))),
+                 *where)
+             .order_by(EventDeadline.due_on, EventDeadline.id))
+
+    def make(row: Row) -> LateSink:
+        event_id, name, kind, due_on, project, status, applied_on, validated_on = row
+        if kind is DeadlineKind.SINK_APPLICATION:
+            done = applied_on
         else:
-            done = project.validated_on if project and project.status is SinkStatus.VALIDATED else None
-        result.append(LateSink(deadline.event_id, name, deadline.kind, deadline.due_on, done,
-                               project.name if project else None, project.status if project else None))
-    return result
+            done = validated_on if status is SinkStatus.VALIDATED else None
+        return LateSink(event_id, name, kind, due_on, done, project, status)
+
+    return query, make
 
 
-def plan_returns(ids: Select) -> list[PlanReturn]:
+def plan_returns(where: list[ColumnElement[bool]]) -> tuple[Select, Maker]:
     """Every return decision, oldest first, with who returned it and why."""
-    rows = db.session.execute(
-        select(Decision, Event.name, Department, User.display_name)
-        .join(Event, Event.id == Decision.event_id)
-        .join(User, User.id == Decision.decided_by_id)
-        .outerjoin(Department, Department.id == Decision.department_id)
-        .where(Decision.event_id.in_(ids), Decision.decision == "return")
-        .order_by(Decision.created_at, Decision.id))
-    return [PlanReturn(d.event_id, name, d.task, d.round, department, who, d.created_at, d.comment)
-            for d, name, department, who in rows]
+    query = (select(Decision.event_id, Event.name, Decision.task, Decision.round, Department, User.display_name,
+                    Decision.created_at, Decision.comment)
+             .join(Event, Event.id == Decision.event_id)
+             .join(User, User.id == Decision.decided_by_id)
+             .outerjoin(Department, Department.id == Decision.department_id)
+             .where(Decision.decision == "return", *where)
+             .order_by(Decision.created_at, Decision.id))
+    return query, lambda row: PlanReturn(*row)
 
 
-def overdue_tasks(ids: Select, today: date) -> list[OverdueTask]:
-    """Open tasks past their due day, most overdue first, with their holders loaded."""
-    rows = db.session.execute(
-        select(HumanTask, Event.name).join(Event, Event.id == HumanTask.event_id)
-        .where(HumanTask.event_id.in_(ids), HumanTask.status == "open", HumanTask.due_on < today)
-        .options(selectinload(HumanTask.department), selectinload(HumanTask.organization),
-                 selectinload(HumanTask.verifier_body), selectinload(HumanTask.claimed_by))
-        .order_by(HumanTask.due_on, HumanTask.id))
-    return [OverdueTask(task, name) for task, name in rows]
+def overdue_tasks(where: list[ColumnElement[bool]], today: date) -> tuple[Select, Maker]:
+    """Open tasks past their due day, most overdue first, with who holds them (plain columns, no objects)."""
+    claimant = aliased(User)
+    query = (select(HumanTask.id, HumanTask.name, HumanTask.title, HumanTask.lane, HumanTask.event_id, Event.name,
+                    HumanTask.due_on, claimant.display_name, Department.name_zh, Department.name_en,
+                    Organization.name, VerifierBody.name)
+             .join(Event, Event.id == HumanTask.event_id)
+             .outerjoin(claimant, claimant.id == HumanTask.claimed_by_id)
+             .outerjoin(Department, Department.id == HumanTask.department_id)
+             .outerjoin(Organization, Organization.id == HumanTask.organization_id)
+             .outerjoin(VerifierBody, VerifierBody.id == HumanTask.verifier_body_id)
+             .where(HumanTask.status == "open", HumanTask.due_on < today, *where)
+             .order_by(HumanTask.due_on, HumanTask.id))
+    return query, lambda row: OverdueTask(*row)
+
+
+def overdue_by_department(where: list[ColumnElement[bool]], today: date) -> list[DepartmentOverdue]:
+    """The overdue tasks counted per holding department (organizer and verifier lanes by lane), in SQL."""
+    query = (select(HumanTask.department_id, HumanTask.lane, func.count(), func.min(HumanTask.due_on))
+             .where(HumanTask.status == "open", HumanTask.due_on < today)
+             .group_by(HumanTask.department_id, HumanTask.lane))
+    if where:
+        query = query.join(Event, Event.id == HumanTask.event_id).where(*where)
+    groups: dict[int | str, list[Any]] = {}
+    for department_id, lane, count, oldest in db.session.execute(query):
+        group = groups.setdefault(department_id or lane, [department_id, lane, 0, oldest])
+        group[2] += count
+        group[3] = min(group[3], oldest)
+    ids = [key for key in groups if isinstance(key, int)]
+    departments = {d.id: d for d in db.session.execute(select(Department).where(Department.id.in_(ids))).scalars()} \
+        if ids else {}
+    rows = [DepartmentOverdue(departments.get(department_id) if department_id else None,
+                              None if department_id else lane, count, oldest)
+            for department_id, lane, count, oldest in groups.values()]
+    return sorted(rows, key=lambda r: (-r.tasks, r.oldest_due_on))

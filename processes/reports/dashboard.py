@@ -12,7 +12,7 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal, localcontext
 from typing import Any
 
-from sqlalchemy import Select, and_, case, extract, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, extract, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from models import Department, Event, EventDeadline, HumanTask, Organization, db
@@ -62,12 +62,12 @@ class EventCell:
     status: EventStatus
     events: int
     ended: int
+    tally: Tally = field(init=False, compare=False)
 
-    @property
-    def tally(self) -> Tally:
+    def __post_init__(self) -> None:  # computed once: the dashboard adds it up a dozen times
         in_scope = self.events if self.tier is not Tier.OUT_OF_SCOPE else 0
         confirmed = self.events if self.status is EventStatus.CONFIRMED else 0
-        return Tally(self.events, in_scope, self.ended if in_scope else 0, confirmed)
+        object.__setattr__(self, "tally", Tally(self.events, in_scope, self.ended if in_scope else 0, confirmed))
 
 
 @dataclass(frozen=True)
@@ -102,10 +102,15 @@ class Dashboard:
 
     def tally(self, dimension: str, cells: list[EventCell] | None = None) -> dict[Any, Tally]:
         """Return the tallies by year, tier, sector, organizer_type or county, in the natural order of its values."""
-        result: dict[Any, Tally] = defaultdict(Tally)
+        sums: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         for cell in self.cells if cells is None else cells:
-            result[getattr(cell, dimension)] += cell.tally
-        return dict(sorted(result.items(), key=lambda item: _order(dimension, item[0])))
+            t, total = cell.tally, sums[getattr(cell, dimension)]
+            total[0] += t.events
+            total[1] += t.in_scope
+            total[2] += t.ended
+            total[3] += t.confirmed
+        ordered = sorted(sums.items(), key=lambda item: _order(dimension, item[0]))
+        return {key: Tally(*values) for key, values in ordered}
 
     @property
     def offset_tco2e(self) -> Decimal:
@@ -150,7 +155,7 @@ def dashboard(scope: Scope, today: date) -> Dashboard:
     ids = scope.events()
     accounted, accounted_events = accounted_tco2e(ids)
     reduced = db.session.execute(select(func.sum(ReductionMeasure.achieved_tco2e)).where(
-        ReductionMeasure.event_id.in_(ids))).scalar()
+        *_in(ids, ReductionMeasure.event_id))).scalar()
     return Dashboard(
         scope=scope, today=today, cells=event_cells(ids, today), accounted_tco2e=accounted,
         accounted_events=accounted_events, reduced_tco2e=round_tonnes(reduced or Decimal(0)),
@@ -161,11 +166,22 @@ def dashboard(scope: Scope, today: date) -> Dashboard:
 def event_cells(ids: Select, today: date) -> list[EventCell]:
     """Count the events by year, tier, sector, organizer type, county and status in one GROUP BY."""
     year = extract("year", Event.starts_on)
-    groups = (year, Event.tier, Event.sector, Event.organizer_type, Event.county, Event.status)
+    # The coded columns are read as plain strings and looked up in each enum's own map: thousands of
+    # cells through SQLAlchemy's Enum result processing cost more than the GROUP BY itself.
+    coded = [type_coerce(column, String) for column in (Event.tier, Event.sector, Event.organizer_type,
+                                                          Event.status)]
+    groups = (year, *coded, Event.county)
     ended = func.sum(case((Event.ends_on < today, 1), else_=0))
-    rows = db.session.execute(select(*groups, func.count(), ended).where(Event.id.in_(ids)).group_by(*groups))
-    return [EventCell(int(y), tier, sector, kind, county, status, count, int(done or 0))
-            for y, tier, sector, kind, county, status, count, done in rows]
+    rows = db.session.execute(select(*groups, func.count(), ended).where(*_in(ids)).group_by(*groups))
+    tiers, sectors, kinds, statuses = (enum._value2member_map_ for enum in (Tier, Sector, OrganizerType, EventStatus))
+    return [EventCell(int(y), tiers[tier], sectors[sector], kinds[kind], county, statuses[status], count,
+                      int(done or 0))
+            for y, tier, sector, kind, status, county, count, done in rows]
+
+
+def _in(ids: Select, column: Any = Event.id) -> list[ColumnElement[bool]]:
+    """`column IN ids`, or nothing when `ids` is every event (no filter: no semi-join over the table)."""
+    return [] if ids.whereclause is None else [column.in_(ids)]
 
 
 def accounted_tco2e(ids: Select) -> tuple[Decimal, int]:
@@ -175,15 +191,18 @@ def accounted_tco2e(ids: Select) -> tuple[Decimal, int]:
     (ACCOUNTING.md). PostgreSQL sums exact numerics per event (GROUP BY); SQLite has no exact
     decimal arithmetic, so there one query reads the lines and Python sums them.
     """
-    actual = and_(ActivityLine.stage == AccountStage.ACTUAL, ActivityLine.event_id.in_(ids))
+    actual = and_(ActivityLine.stage == AccountStage.ACTUAL, *_in(ids, ActivityLine.event_id))
     per_event: dict[int, Decimal] = defaultdict(Decimal)
     with localcontext() as ctx:
         ctx.prec = PRECISION
         if db.session.get_bind().dialect.name == "postgresql":
-            kilograms = func.sum(ActivityLine.quantity * ActivityLine.kgco2e_per_unit)
-            for event_id, total in db.session.execute(
-                    select(ActivityLine.event_id, kilograms).where(actual).group_by(ActivityLine.event_id)):
-                per_event[event_id] = Decimal(total) / 1000
+            # Exact numerics: each event's total in tonnes, rounded half up (PostgreSQL's round() rounds
+            # halves away from zero; emissions are not negative) and added up in the database.
+            per_event_total = (select((func.sum(ActivityLine.quantity * ActivityLine.kgco2e_per_unit) / 1000)
+                                      .label("tonnes")).where(actual).group_by(ActivityLine.event_id).subquery())
+            total, events = db.session.execute(select(func.sum(func.round(per_event_total.c.tonnes, 3)),
+                                                      func.count()).select_from(per_event_total)).one()
+            return round_tonnes(Decimal(total or 0)), events
         else:
             for event_id, quantity, factor in db.session.execute(
                     select(ActivityLine.event_id, ActivityLine.quantity, ActivityLine.kgco2e_per_unit).where(actual)):
@@ -195,11 +214,11 @@ def offset_by_instrument(ids: Select) -> dict[Instrument, Decimal]:
     """Tonnes offset by instrument: cancellations that count (R-CAN-2), plus the validated tonnes
     of new sink projects under their sink instrument (R-OFF-1)."""
     cancelled = db.session.execute(_active(
-        select(Cancellation.instrument, func.sum(Cancellation.quantity_tco2e)).where(Cancellation.event_id.in_(ids))
+        select(Cancellation.instrument, func.sum(Cancellation.quantity_tco2e)).where(*_in(ids, Cancellation.event_id))
     ).group_by(Cancellation.instrument)).all()
     sinks = db.session.execute(
         select(SinkProject.sink_type, func.sum(SinkProject.validated_tco2e))
-        .where(SinkProject.event_id.in_(ids), SinkProject.status == SinkStatus.VALIDATED)
+        .where(*_in(ids, SinkProject.event_id), SinkProject.status == SinkStatus.VALIDATED)
         .group_by(SinkProject.sink_type)).all()
     result: dict[Instrument, Decimal] = defaultdict(Decimal)
     for instrument, quantity in cancelled:
@@ -215,7 +234,7 @@ def overdue_by_department(ids: Select, today: date) -> list[OverdueRow]:
     for sink projects (R-TIME-2); most overdue first."""
     tasks = db.session.execute(
         select(HumanTask.department_id, HumanTask.lane, func.count())
-        .where(HumanTask.status == "open", HumanTask.due_on < today, HumanTask.event_id.in_(ids))
+        .where(HumanTask.status == "open", HumanTask.due_on < today, *_in(ids, HumanTask.event_id))
         .group_by(HumanTask.department_id, HumanTask.lane)).all()
     branch = aliased(Department)
     deadlines = db.session.execute(
@@ -224,7 +243,7 @@ def overdue_by_department(ids: Select, today: date) -> list[OverdueRow]:
         .join(Organization, Organization.id == Event.organization_id)
         .outerjoin(branch, and_(branch.kind == DepartmentKind.EEB, branch.county == Event.county,
                                 or_(Organization.department_id.is_(None), Organization.department_id != branch.id)))
-        .where(EventDeadline.event_id.in_(ids), EventDeadline.late_on(today))
+        .where(*_in(ids, EventDeadline.event_id), EventDeadline.late_on(today))
         .group_by(EventDeadline.kind, branch.id)).all()
     city = {d.kind: d.id for d in db.session.execute(select(Department).where(
         Department.county.is_(None), Department.kind.in_([DepartmentKind.EEB, DepartmentKind.NATURAL_RESOURCES])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Select, extract, select
+from sqlalchemy import ColumnElement, Date, Select, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -42,12 +42,16 @@ class Scope:
 
     def events(self, base: Select | None = None) -> Select:
         """Return `select(Event.id)` of the events in scope, within `base` (a query on Event) if given."""
-        query = (base if base is not None else select(Event)).with_only_columns(Event.id)
+        return (base if base is not None else select(Event)).with_only_columns(Event.id).where(*self.conditions())
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The scope as conditions on Event (none for all years and counties)."""
+        where = []
         if self.year is not None:
-            query = query.where(Event.starts_on >= date(self.year, 1, 1), Event.starts_on < date(self.year + 1, 1, 1))
+            where += [Event.starts_on >= date(self.year, 1, 1), Event.starts_on < date(self.year + 1, 1, 1)]
         if self.county is not None:
-            query = query.where(Event.county == self.county)
-        return query
+            where.append(Event.county == self.county)
+        return where
 
 
 def default_county(user: User) -> str | None:
@@ -60,9 +64,18 @@ def default_county(user: User) -> str | None:
 
 
 def event_years() -> list[int]:
-    """Return the years in which registered events start, newest first."""
-    year = extract("year", Event.starts_on)
-    return [int(y) for y in db.session.execute(select(year).distinct().order_by(year.desc())).scalars()]
+    """Return the years in which registered events start, newest first.
+
+    One index lookup per year (the first start on or after each New Year's Day), not a scan of every
+    event's start: the filter forms of the reports ask for it on every page.
+    """
+    years: list[int] = []
+    first = db.session.execute(select(func.min(Event.starts_on))).scalar()
+    while first is not None:
+        years.append(first.year)
+        first = db.session.execute(select(func.min(Event.starts_on)).where(
+            Event.starts_on >= date(first.year + 1, 1, 1))).scalar()
+    return years[::-1]
 
 
 class local_date(FunctionElement):  # noqa: N801 - reads as the SQL function it renders

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -55,13 +57,22 @@ class Chart:
 
 @dataclass
 class Table:
+    """A titled table; `rows` is a list on pages (maybe the first rows only: `count` has how many there
+    are in all) and may be any iterable for an export, which reads it once, row by row."""
+
     key: str
     title: Any
     columns: list[Column]
-    rows: list[list[Any]]
+    rows: Iterable[list[Any]]
     chart: Chart | None = None
     note: Any = None
     totals: list[Any] | None = field(default=None)
+    count: int | None = None
+
+    @property
+    def total(self) -> int:
+        """How many rows the table has in all (those shown may be fewer)."""
+        return self.count if self.count is not None else len(self.rows)  # type: ignore[arg-type]
 
     def column(self, key: str) -> list[Any]:
         """Return one column's values (without the totals row)."""
@@ -89,31 +100,41 @@ def _sheet_title(title: Any, used: set[str]) -> str:
 
 def workbook(tables: list[Table], about: list[tuple[Any, Any]]) -> bytes:
     """Return an XLSX workbook: a first sheet describing the report (`about` rows), then one sheet per table."""
-    book = Workbook()
-    first = book.active
+    out = io.BytesIO()
+    write_workbook(tables, about, out)
+    return out.getvalue()
+
+
+def write_workbook(tables: list[Table], about: list[tuple[Any, Any]], out: IO[bytes]) -> None:
+    """Write the XLSX workbook to `out` row by row (openpyxl's write-only mode): a table's rows may be
+    a generator reading the database in batches, and only the current row is held in memory."""
+    book = Workbook(write_only=True)
     used: set[str] = set()
-    first.title = _sheet_title(about[0][1] if about else "Report", used)
-    for label, value in about:
-        first.append([str(label), _cell(value)])
+    first = book.create_sheet(_sheet_title(about[0][1] if about else "Report", used))
     first.column_dimensions["A"].width = 24
     first.column_dimensions["B"].width = 40
+    for label, value in about:
+        first.append([str(label), _cell(value)])
     for table in tables:
         sheet = book.create_sheet(_sheet_title(table.title, used))
-        sheet.append([str(c.title) for c in table.columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in table.rows + ([table.totals] if table.totals else []):
-            sheet.append([_cell(v) for v in row])
-        if table.totals:
-            for cell in sheet[sheet.max_row]:
-                cell.font = Font(bold=True)
         for index, column in enumerate(table.columns, start=1):
-            letter = get_column_letter(index)
-            sheet.column_dimensions[letter].width = 14 if column.numeric else 28
-            if column.kind in NUMBER_FORMATS:
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.number_format = NUMBER_FORMATS[column.kind]
+            sheet.column_dimensions[get_column_letter(index)].width = 14 if column.numeric else 28
         sheet.freeze_panes = "A2"
-    out = io.BytesIO()
+        sheet.append([_styled(sheet, str(c.title), bold=True) for c in table.columns])
+        formats = [NUMBER_FORMATS.get(column.kind) for column in table.columns]
+        for row in table.rows:
+            sheet.append([_styled(sheet, _cell(v), number_format=f) if f else _cell(v)
+                          for v, f in zip(row, formats, strict=True)])
+        if table.totals:
+            sheet.append([_styled(sheet, _cell(v), bold=True, number_format=f)
+                          for v, f in zip(table.totals, formats, strict=True)])
     book.save(out)
-    return out.getvalue()
+
+
+def _styled(sheet: Any, value: Any, *, bold: bool = False, number_format: str | None = None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if bold:
+        cell.font = Font(bold=True)
+    if number_format:
+        cell.number_format = number_format
+    return cell

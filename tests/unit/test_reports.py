@@ -298,7 +298,7 @@ def test_compliance_lists_every_deviation(world):
 
     overdue = [t for t in db.session.execute(select(HumanTask).where(HumanTask.status == "open")).scalars()
                if t.due_on and t.due_on < TODAY]
-    assert sorted(t.task.id for t in report.overdue_tasks) == sorted(t.id for t in overdue)
+    assert sorted(t.task_id for t in report.overdue_tasks) == sorted(t.id for t in overdue)
     per_department = {(r.department.code if r.department else r.lane): r.tasks for r in report.overdue_by_department()}
     assert per_department == dict(Counter(t.department.code if t.department else t.lane for t in overdue))
 
@@ -365,3 +365,34 @@ def test_reports_only_read(world):
     reports.dashboard(Scope(), TODAY)
     reports.compliance(Scope(), TODAY)
     assert not db.session.new and not db.session.dirty and not db.session.deleted
+
+
+def _sections(report: reports.Compliance) -> dict[str, list]:
+    return {name: list(getattr(report, name)) for name in (
+        "late_plans", "late_cancellations", "priority_deviations", "late_sinks", "returns", "overdue_tasks",
+        "governance")}
+
+
+def test_compliance_pages_in_sql_with_the_total_of_each_section(world):
+    """Issue #19: the page reads the first rows of each section and its count, not every row."""
+    for i in range(3):
+        _event(f"未发布方案{i}", starts=TODAY - timedelta(days=i + 1))
+    db.session.commit()
+    full = _sections(reports.compliance(Scope(), TODAY))
+    assert len(full["late_plans"]) >= 3
+    for limit in (1, 2):
+        paged = reports.compliance(Scope(), TODAY, limit=limit)
+        for name, rows in full.items():
+            section = getattr(paged, name)
+            assert section.total == len(rows), name
+            assert list(section) == rows[:limit], name
+
+
+def test_streamed_compliance_has_the_same_rows_as_the_whole_report(world):
+    """The XLSX export reads every section as a generator; it must list exactly what the report lists."""
+    streamed = reports.compliance(Scope(), TODAY, stream=True)
+    assert not isinstance(streamed.late_plans, list)
+    assert _sections(streamed) == _sections(reports.compliance(Scope(), TODAY))
+    visible = events.visible_events_query(user("eeb_rencheng"))
+    assert _sections(reports.compliance(Scope(), TODAY, visible, stream=True)) == _sections(
+        reports.compliance(Scope(), TODAY, visible))

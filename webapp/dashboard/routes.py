@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import io
+import tempfile
 from datetime import date
 from typing import Any
 
@@ -22,7 +22,8 @@ from webapp.dashboard.tables import compliance_tables, county_label, dashboard_t
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PAGE_ROWS = 200  # rows of a list shown on the page; the XLSX export has them all
+PAGE_ROWS = 50  # rows of a list shown on the page (read in SQL with its total); the XLSX export has them all
+SPOOL_BYTES = 4 * 1024 * 1024  # an export larger than this is written to a temporary file
 
 
 def _locale() -> str:
@@ -55,8 +56,12 @@ def _xlsx(title: str, scope: Scope, tables: list[Table], today: date, name: str)
         (_("Exported at"), utcnow()),
         (_("Exported by"), current_user.display_name),
     ]
-    return send_file(io.BytesIO(reports.workbook(tables, about)), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{name}-{today.isoformat()}.xlsx")
+    # Written row by row to a temporary file (in memory while small), then sent from it in chunks: a
+    # whole history's export never sits in memory as a workbook of cell objects (issue #19).
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - send_file closes it
+    reports.write_workbook(tables, about, out)
+    out.seek(0)
+    return send_file(out, mimetype=XLSX, as_attachment=True, download_name=f"{name}-{today.isoformat()}.xlsx")
 
 
 @bp.route("/")
@@ -80,7 +85,7 @@ def export():  # noqa: ANN201
 @roles_required(*REPORT_ROLES)
 def compliance():  # noqa: ANN201
     scope, today = _scope(), local_today(utcnow())
-    report = reports.compliance(scope, today, events.visible_events_query(current_user))
+    report = reports.compliance(scope, today, events.visible_events_query(current_user), limit=PAGE_ROWS)
     return render_template("dashboard/compliance.html", report=report, tables=compliance_tables(report, _locale()),
                            page_rows=PAGE_ROWS, today=today, **_filters(scope))
 
@@ -89,5 +94,5 @@ def compliance():  # noqa: ANN201
 @roles_required(*REPORT_ROLES)
 def compliance_export():  # noqa: ANN201
     scope, today = _scope(), local_today(utcnow())
-    report = reports.compliance(scope, today, events.visible_events_query(current_user))
+    report = reports.compliance(scope, today, events.visible_events_query(current_user), stream=True)
     return _xlsx(_("Compliance report"), scope, compliance_tables(report, _locale()), today, "tanzhong-compliance")

@@ -3,7 +3,7 @@ user's language (the page and the XLSX export both render these)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from models import Department
-from models.event import DeadlineKind
+from models.event import DeadlineKind, EventStatus
+from models.offsets import Instrument, Registry
 from models.org import OrganizerType
+from models.sinks import SinkStatus
 from processes.dates import LOCAL_TZ
 from processes.orgdata import COUNTIES
 from processes.reports import Chart, Column, Compliance, Dashboard, Table, Tally
@@ -175,52 +177,75 @@ def _goal_table(figures: Dashboard) -> Table:
 
 # --- compliance report -------------------------------------------------------------------------
 
+def _rows(section: Iterable[Any], row: Callable[[Any], list[Any]]) -> Iterable[list[Any]]:
+    """A section's table rows: a list for the page, a generator (read once, row by row) for an export."""
+    if isinstance(section, list):
+        return [row(item) for item in section]
+    return (row(item) for item in section)
+
+
+def _titles(*enums: type) -> dict[Any, str]:
+    """The translated titles of these enums' members, read once per report rather than once per row."""
+    return {member: member.title for enum in enums for member in enum}
+
+
 def compliance_tables(report: Compliance, locale: str) -> list[Table]:
-    """Return every table of the compliance report, in page order."""
+    """Return every table of the compliance report, in page order (rows as the report holds them: the
+    first rows of each section with its total for the page, or all of them streamed for the export)."""
     event = [Column("event_id", _l("Event no."), "event_id"), Column("event", _l("Event"))]
     sink_status = {"overdue": _("Overdue, not met"), "met_late": _("Met late")}
+    title = _titles(EventStatus, Instrument, Registry, DeadlineKind, SinkStatus)
+    tasks = {name: str(task_title) for name, task_title in TASK_TITLES.items()}
+    yes, no = _("Yes"), _("No")
+    plan, cancellation, no_reason = _("Plan"), _("Cancellation"), _("No reason recorded")
     by_department = report.overdue_by_department()
     department_rows = [[holder_label(r.department, r.lane, locale), r.tasks, r.oldest_due_on] for r in by_department]
     return [
         Table("late_plans", _l("Plans not published before the event started"),
               [*event, Column("county", _l("County")), Column("starts_on", _l("Starts on"), "date"),
                Column("published_at", _l("Plan published"), "datetime"), Column("status", _l("Status"))],
-              [[p.event_id, p.event_name, county_label(p.county, locale), p.starts_on, _local(p.published_at),
-                p.status.title] for p in report.late_plans],
+              _rows(report.late_plans, lambda p: [p.event_id, p.event_name, county_label(p.county, locale),
+                                                  p.starts_on, _local(p.published_at), title[p.status]]),
               note=_l("Events of 200 or more participants that have started; the plan must be published before "
-                      "(R-PLAN-1).")),
+                      "(R-PLAN-1)."), count=_count(report.late_plans)),
         Table("late_cancellations", _l("Cancellations after the 6-month deadline"),
               [Column("cancellation_id", _l("Cancellation no."), "int"), *event,
                Column("instrument", _l("Instrument")), Column("registry", _l("Registry")),
                Column("serials", _l("Serial numbers")), Column("tco2e", _l("t CO2e"), "tonnes"),
                Column("cancelled_on", _l("Cancelled on"), "date"), Column("due_on", _l("Due on"), "date"),
                Column("days_late", _l("Days late"), "int"), Column("reversed", _l("Reversed later"))],
-              [[c.cancellation_id, c.event_id, c.event_name, c.instrument.title, c.registry.title, c.serials,
-                c.quantity_tco2e, c.cancelled_on, c.due_on, c.days_late, _("Yes") if c.reversed else _("No")]
-               for c in report.late_cancellations],
-              note=_l("Offsetting is completed within 6 months after the event ends (R-TIME-1).")),
+              _rows(report.late_cancellations, lambda c: [
+                  c.cancellation_id, c.event_id, c.event_name, title[c.instrument], title[c.registry], c.serials,
+                  c.quantity_tco2e, c.cancelled_on, c.due_on, c.days_late, yes if c.reversed else no]),
+              note=_l("Offsetting is completed within 6 months after the event ends (R-TIME-1)."),
+              count=_count(report.late_cancellations)),
         Table("priority_deviations", _l("Priority deviations and their reasons"),
               [Column("source", _l("Recorded in")), *event, Column("instrument", _l("Instrument")),
                Column("priority", _l("Priority (R-OFF-4)"), "int"), Column("tco2e", _l("t CO2e"), "tonnes"),
                Column("reason", _l("Reason"))],
-              [[_("Plan") if d.source == "plan" else _("Cancellation"), d.event_id, d.event_name, d.instrument.title,
-                d.instrument.priority, d.quantity_tco2e, d.reason or _("No reason recorded")]
-               for d in report.priority_deviations],
-              note=_l("Instruments of priority 2 or 3; choosing a lower priority needs a recorded reason (R-OFF-4).")),
+              _rows(report.priority_deviations, lambda d: [
+                  plan if d.source == "plan" else cancellation, d.event_id, d.event_name, title[d.instrument],
+                  d.instrument.priority, d.quantity_tco2e, d.reason or no_reason]),
+              note=_l("Instruments of priority 2 or 3; choosing a lower priority needs a recorded reason (R-OFF-4)."),
+              count=_count(report.priority_deviations)),
         Table("late_sinks", _l("Sink projects past their 1- or 2-year deadlines"),
               [*event, Column("deadline", _l("Deadline")), Column("due_on", _l("Due on"), "date"),
                Column("done_on", _l("Done on"), "date"), Column("status", _l("Status")),
                Column("project", _l("Sink project")), Column("project_status", _l("Project status"))],
-              [[s.event_id, s.event_name, s.kind.title, s.due_on, s.done_on, sink_status[s.status], s.project_name,
-                s.project_status.title if s.project_status else None] for s in report.late_sinks],
-              note=_l("Application within 1 year and validation within 2 years after the event (R-TIME-2).")),
+              _rows(report.late_sinks, lambda s: [
+                  s.event_id, s.event_name, title[s.kind], s.due_on, s.done_on, sink_status[s.status],
+                  s.project_name, title[s.project_status] if s.project_status else None]),
+              note=_l("Application within 1 year and validation within 2 years after the event (R-TIME-2)."),
+              count=_count(report.late_sinks)),
         Table("returns", _l("Returns and their reasons"),
               [*event, Column("task", _l("Task")), Column("round", _l("Round"), "int"),
                Column("department", _l("Department")), Column("decided_by", _l("Returned by")),
                Column("decided_at", _l("Returned at"), "datetime"), Column("reason", _l("Reason"))],
-              [[r.event_id, r.event_name, str(TASK_TITLES.get(r.task, r.task)), r.round,
-                r.department.name(locale) if r.department else None, r.decided_by, _local(r.decided_at), r.reason]
-               for r in report.returns]),
+              _rows(report.returns, lambda r: [
+                  r.event_id, r.event_name, tasks.get(r.task, r.task), r.round,
+                  r.department.name(locale) if r.department else None, r.decided_by, _local(r.decided_at),
+                  r.reason]),
+              count=_count(report.returns)),
         Table("overdue_by_department", _l("Tasks overdue per department"),
               [Column("department", _l("Department")), Column("tasks", _l("Overdue tasks"), "int"),
                Column("oldest_due_on", _l("Oldest due date"), "date")],
@@ -231,13 +256,19 @@ def compliance_tables(report: Compliance, locale: str) -> list[Table]:
         Table("overdue_tasks", _l("Overdue tasks"),
               [Column("task", _l("Task")), *event, Column("holder", _l("Held by")),
                Column("due_on", _l("Due on"), "date"), Column("days_overdue", _l("Days overdue"), "int")],
-              [[str(TASK_TITLES.get(t.task.name, t.task.title)), t.task.event_id, t.event_name,
-                t.task.holder_name(locale), t.task.due_on, t.days_overdue(report.today)]
-               for t in report.overdue_tasks]),
+              _rows(report.overdue_tasks, lambda t: [
+                  tasks.get(t.name, t.title), t.event_id, t.event_name, t.holder_name(locale), t.due_on,
+                  t.days_overdue(report.today)]),
+              count=_count(report.overdue_tasks)),
         Table("governance", _l("Administrators' overrides and process migrations"),
               [Column("event_id", _l("Event no."), "event_id"), Column("action", _l("Action")),
                Column("actor", _l("Who")), Column("at", _l("When"), "datetime"), Column("reason", _l("Reason"))],
-              [[g.event_id, g.action, g.actor, _local(g.at), g.reason] for g in report.governance],
+              _rows(report.governance, lambda g: [g.event_id, g.action, g.actor, _local(g.at), g.reason]),
               note=_l("Every override needs a reason and is audited (reassignments, retried or skipped steps, "
-                      "corrected drafts, moves between diagram versions).")),
+                      "corrected drafts, moves between diagram versions)."), count=_count(report.governance)),
     ]
+
+
+def _count(section: Iterable[Any]) -> int | None:
+    """How many rows a paged section has in all (None for a streamed one: the export counts nothing)."""
+    return getattr(section, "total", None)
