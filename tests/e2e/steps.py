@@ -145,14 +145,14 @@ def event_end(organizer: User, event_id: int) -> str:
 
 def plan_to_cancelled_units(browser, server, shots: Shots, t, language: str, tmp_path, *, username: str,  # noqa: ANN001
                             name: str, participants: int, sector: str, bureau: str, verifier: bool,
-                            comment: str, serial: str) -> tuple[User, int]:
+                            comment: str, serial: str, starts_in_days: int = 10) -> tuple[User, int]:
     """The part both paths share: the organizer registers the event and prepares the plan (naming the verifier
     on the third-party path), the sector bureau (its reviewer `bureau`) and the 任城区 EEB branch sign it off, each
     in their own session,
     the event takes place, the organizer reports the reductions, accounts the emissions and cancels the offset
     units. Returns the organizer's (still open) session and the event's id."""
     organizer = User(browser, server, username, language).sign_in()
-    event_id = register_event(organizer, shots, t, language, name, participants, sector)
+    event_id = register_event(organizer, shots, t, language, name, participants, sector, starts_in_days)
     expect(organizer.page.locator("main")).to_contain_text(t(language, "Prepare the carbon-neutrality plan"))
     fill_plan(organizer, shots, t, language, name, verifier=verifier)
     if verifier:

@@ -28,12 +28,13 @@ def test_self_commitment_path_ends_with_the_signed_commitment(browser, server, t
 
     organizer, event_id = plan_to_cancelled_units(
         browser, server, shots, t, language, tmp_path, username="organizer2", name=name, participants=350,
-        sector="culture_tourism", bureau="culture", verifier=False, comment="同意", serial="SDPH-E2ECOMMIT")
+        sector="culture_tourism", bureau="culture", verifier=False, comment="同意", serial="SDPH-E2ECOMMIT",
+        starts_in_days=-10)  # over already: neutrality is reached after the event's end (R-TIER-2)
 
     page = organizer.open_task(t(language, "Sign the self-commitment"), name)
     expect(page.locator("input[name=confirmation_method]")).to_have_value("自我承诺")
-    # The web server's clock is real (only the deadline tick was told a later time), so the day
-    # neutrality was reached is today: the form refuses days in the future.
+    # The web server's clock is real, so the day neutrality was reached is today: the form refuses
+    # days in the future, and days before the event's end or its last cancellation.
     page.fill("input[name=neutral_on]", datetime.now(JINING).date().isoformat())
     page.check("input[name=truthful]")
     shots(page, "commitment filled in")
