@@ -157,7 +157,7 @@ def validate_offset_plan(event: Event, lines: Sequence[Mapping[str, Any]],
         reason = collect(errors, parse_text, line.get("reason"), key + "reason", max_len=2000)
         if instrument is not None and reason is None and _needs_reason(instrument, available):
             errors.setdefault(key + "reason", []).append(
-                _l("A lower-priority instrument needs a reason (R-OFF-4)."))
+                _l("A lower-priority instrument needs a reason."))  # R-OFF-4
         result.append(OffsetPlanLine(event_id=event.id, position=i, instrument=instrument,
                                      quantity_tco2e=quantity, reason=reason))
     if errors:
@@ -205,7 +205,7 @@ def _parse_cancellation(event: Event, i: int, line: Mapping[str, Any], actor: Us
     registry = collect(errors, parse_choice, Registry, registry, key + "registry")
     if instrument and registry and registry not in instrument.allowed_registries:
         errors.setdefault(key + "registry", []).append(_l(
-            "%(instrument)s is cancelled at %(registry)s (R-CAN-1).",
+            "%(instrument)s is cancelled at %(registry)s.",  # R-CAN-1
             instrument=instrument.title, registry=instrument.default_registry.title))
     registry_name = collect(errors, parse_text, line.get("registry_name"), key + "registry_name", max_len=200,
                              required=registry is Registry.OTHER)
@@ -227,7 +227,7 @@ def _parse_cancellation(event: Event, i: int, line: Mapping[str, Any], actor: Us
     if instrument and reason is None and _needs_reason(instrument, available):
         reason = planned_reasons.get(instrument)
         if reason is None:
-            errors.setdefault(key + "reason", []).append(_l("A lower-priority instrument needs a reason (R-OFF-4)."))
+            errors.setdefault(key + "reason", []).append(_l("A lower-priority instrument needs a reason."))  # R-OFF-4
     vintage = line.get("vintage")
     if vintage not in (None, ""):
         vintage = collect(errors, parse_decimal, vintage, key + "vintage", places=0)

@@ -99,7 +99,7 @@ def register_sink_project(event: Event, data: Mapping[str, Any], actor: User, to
     code = collect(errors, parse_text, data.get("project_code"), "project_code", max_len=80)
     other = _locked_elsewhere(event, data, name, county, location, code)
     if other is not None:
-        msg = _l("This sink project is already used for another event; it can never be used again (R-OFF-2).")
+        msg = _l("This sink project is already used for another event; it can never be used again.")  # R-OFF-2
         _refuse(actor, "sink.lock_violation", event.id,
                 {"project_id": other.id, "locked_to_event_id": other.event_id, "name": name, "project_code": code},
                 Conflict(msg, {"name": [msg]}))
@@ -168,7 +168,7 @@ def validate_sink_project(project: SinkProject, data: Mapping[str, Any], actor: 
     :raises Invalid: bad fields.
     """
     if not is_natural_resources(actor):
-        raise Forbidden(_l("Only the Natural Resources Bureau validates sink projects (R-DEPT-NR)."))
+        raise Forbidden(_l("Only the Natural Resources Bureau validates sink projects."))  # R-DEPT-NR
     if project.status is SinkStatus.VALIDATED:
         raise Conflict(_l("The sink project has already been validated."))
     event = project.event
@@ -212,7 +212,7 @@ def claim_other_mechanism(project: SinkProject, actor: User, mechanism: str | No
     :raises Forbidden: always (the caller's transaction is rolled back, the audit entry committed).
     """
     msg = _l("A sink project used for an event's neutrality may never be developed under CCER or any other "
-             "mechanism (R-OFF-2).")
+             "mechanism.")
     _refuse(actor, "sink.other_mechanism_refused", project.event_id,
             {"project_id": project.id, "mechanism": mechanism}, Forbidden(msg))
 

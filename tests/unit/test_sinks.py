@@ -116,9 +116,9 @@ def test_r_off_2_project_locked_to_its_event_refused_and_audited(ended_event, ma
              "same name and place": {}}[how]
     with pytest.raises(Conflict) as err:
         register(second, **extra)
-    assert "R-OFF-2" in str(err.value.message)
-    violations = actions("sink.lock_violation")
-    assert len(violations) == 1 and violations[0].event_id == second.id
+    assert "already used for another event" in str(err.value.message)  # words for the user; the rule's id
+    violations = actions("sink.lock_violation")  # is in the audit trail's reason
+    assert len(violations) == 1 and violations[0].event_id == second.id and violations[0].reason == "R-OFF-2"
     assert violations[0].detail["locked_to_event_id"] == ended_event.id
     assert db.session.execute(select(SinkProject).where(SinkProject.event_id == second.id)).first() is None
 

@@ -58,7 +58,7 @@ def render(notification: Notification) -> Rendered:
                  for c in p.get("comments") or []]
     elif kind == K.PLAN_PUBLISHED:
         title = _("Your plan is approved and published: %(event)s", event=event)
-        body = _("Every reviewer approved the plan (R-PLAN-1); it is public now.")
+        body = _("Every reviewer approved the plan; it is public now.")  # R-PLAN-1
     elif kind == K.DEADLINE_APPROACHING:
         title = _("Deadline in %(days)s days: %(deadline)s", days=p.get("days_left"),
                   deadline=deadline_title(p.get("deadline")))
@@ -72,7 +72,7 @@ def render(notification: Notification) -> Rendered:
         lines = [p["comment"]] if p.get("comment") else []
     elif kind == K.EVENT_DISCLOSED:
         title = _("Confirmed carbon neutral and disclosed: %(event)s", event=event)
-        body = _("The neutrality statement and cancellation records are public (R-DIS-1).")
+        body = _("The neutrality statement and cancellation records are public.")  # R-DIS-1
     else:
         title, body = kind.title, event
     return Rendered(title=title, body=body, lines=lines)
