@@ -77,7 +77,7 @@ def prepare_plan(event: Event, task: HumanTask, actor: User, data: dict[str, Any
         line.get("instrument") in SINK_VALUES for line in offset_lines)
     uses_units = any(line.get("instrument") not in SINK_VALUES for line in offset_lines)
     if not uses_units and not new_sink:
-        errors["offset_plan"] = [_l("Choose how the emissions will be offset (R-OFF-1).")]
+        errors["offset_plan"] = [_l("Choose how the emissions will be offset.")]  # R-OFF-1
     if errors:
         raise Invalid(_l("Please correct the marked fields."), errors)
     accounting.save_plan_accounting(event, data.get("boundary") or [], data.get("estimate") or [],

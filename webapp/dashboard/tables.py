@@ -4,7 +4,6 @@ user's language (the page and the XLSX export both render these)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -15,10 +14,10 @@ from models.event import DeadlineKind, EventStatus
 from models.offsets import Instrument, Registry
 from models.org import OrganizerType
 from models.sinks import SinkStatus
-from processes.dates import LOCAL_TZ
+from processes.localtime import local_naive, with_zone
 from processes.orgdata import COUNTIES
 from processes.reports import Chart, Column, Compliance, Dashboard, Table, Tally
-from webapp.tasks.titles import TASK_TITLES
+from webapp.tasks.titles import ACTION_TITLES, TASK_TITLES
 
 LANE_TITLES = {"Organizer": _l("Organizers"), "Verifier": _l("Verification bodies")}
 PRIORITY_TITLES = {
@@ -43,10 +42,6 @@ def holder_label(department: Department | None, lane: str | None, locale: str) -
     if department is not None:
         return department.name(locale)
     return str(LANE_TITLES.get(lane or "", lane or _("Not assigned")))
-
-
-def _local(at: datetime | None) -> datetime | None:
-    return at.astimezone(LOCAL_TZ).replace(tzinfo=None) if at is not None and at.tzinfo else at
 
 
 def _tally_columns(first: Column) -> list[Column]:
@@ -108,7 +103,7 @@ def _party_government_table(figures: Dashboard) -> Table:
     total = sum(by_year.values(), Tally())
     chart = Chart("bar", [str(r[0]) for r in rows], [(_("In-scope events"), [r[1] for r in rows]),
                                                     (_("Carbon neutral (confirmed)"), [r[3] for r in rows])])
-    return Table("party_government", _l("Party and government organs' events reaching neutrality (R-POL-2)"),
+    return Table("party_government", _l("Party and government organs' events reaching neutrality"),
                  columns, rows, chart, totals=[_("Total"), total.in_scope, total.ended, total.confirmed,
                                                total.share_percent])
 
@@ -126,7 +121,7 @@ def _tonnes_table(figures: Dashboard) -> Table:
 def _instrument_table(figures: Dashboard) -> Table:
     rows = [[instrument.title, PRIORITY_TITLES[instrument.priority], tonnes]
             for instrument, tonnes in figures.offset_by_instrument.items()]
-    columns = [Column("instrument", _l("Instrument")), Column("priority", _l("Priority (R-OFF-4)")),
+    columns = [Column("instrument", _l("Instrument")), Column("priority", _l("Priority")),
                Column("tco2e", _l("t CO2e"), "tonnes")]
     return Table("by_instrument", _l("Offset by instrument"), columns, rows,
                  Chart("pie", [r[0] for r in rows], [(_("t CO2e"), [r[2] for r in rows])], unit="t CO2e"),
@@ -135,7 +130,7 @@ def _instrument_table(figures: Dashboard) -> Table:
 
 def _priority_table(figures: Dashboard) -> Table:
     rows = [[PRIORITY_TITLES[priority], tonnes] for priority, tonnes in figures.offset_by_priority().items()]
-    columns = [Column("priority", _l("Priority (R-OFF-4)")), Column("tco2e", _l("t CO2e"), "tonnes")]
+    columns = [Column("priority", _l("Priority")), Column("tco2e", _l("t CO2e"), "tonnes")]
     return Table("by_priority", _l("Offset by priority"), columns, rows,
                  Chart("bar", [r[0] for r in rows], [(_("t CO2e"), [r[1] for r in rows])], unit="t CO2e"),
                  totals=[_("Total"), figures.offset_tco2e])
@@ -171,8 +166,8 @@ def _goal_table(figures: Dashboard) -> Table:
                   [(kind.title, [progress[year][kind].in_scope for year in progress]) for kind in OrganizerType],
                   stacked=True)
     return Table("goals", _l("Progress toward the 2025 and 2027 goals"), columns, rows, chart,
-                 note=_l("By 2025 party and government organs and enterprises are the main implementers "
-                         "(R-GOAL-2025); by 2027 the whole of society takes part (R-GOAL-2027)."))
+                 note=_l("By 2025 party and government organs and enterprises are the main implementers; "
+                         "by 2027 the whole of society takes part."))
 
 
 # --- compliance report -------------------------------------------------------------------------
@@ -191,7 +186,8 @@ def _titles(*enums: type) -> dict[Any, str]:
 
 def compliance_tables(report: Compliance, locale: str) -> list[Table]:
     """Return every table of the compliance report, in page order (rows as the report holds them: the
-    first rows of each section with its total for the page, or all of them streamed for the export)."""
+    first rows of each section with its total for the page, or all of them streamed for the export).
+    The sections check R-PLAN-1, R-TIME-1, R-OFF-4 and R-TIME-2; times are in the display zone."""
     event = [Column("event_id", _l("Event no."), "event_id"), Column("event", _l("Event"))]
     sink_status = {"overdue": _("Overdue, not met"), "met_late": _("Met late")}
     title = _titles(EventStatus, Instrument, Registry, DeadlineKind, SinkStatus)
@@ -203,11 +199,11 @@ def compliance_tables(report: Compliance, locale: str) -> list[Table]:
     return [
         Table("late_plans", _l("Plans not published before the event started"),
               [*event, Column("county", _l("County")), Column("starts_on", _l("Starts on"), "date"),
-               Column("published_at", _l("Plan published"), "datetime"), Column("status", _l("Status"))],
+               Column("published_at", with_zone(_("Plan published on")), "datetime"), Column("status", _l("Status"))],
               _rows(report.late_plans, lambda p: [p.event_id, p.event_name, county_label(p.county, locale),
-                                                  p.starts_on, _local(p.published_at), title[p.status]]),
-              note=_l("Events of 200 or more participants that have started; the plan must be published before "
-                      "(R-PLAN-1)."), count=_count(report.late_plans)),
+                                                  p.starts_on, local_naive(p.published_at), title[p.status]]),
+              note=_l("Events of 200 or more participants that have started; the plan must be published "
+                      "before."), count=_count(report.late_plans)),
         Table("late_cancellations", _l("Cancellations after the 6-month deadline"),
               [Column("cancellation_id", _l("Cancellation no."), "int"), *event,
                Column("instrument", _l("Instrument")), Column("registry", _l("Registry")),
@@ -217,16 +213,16 @@ def compliance_tables(report: Compliance, locale: str) -> list[Table]:
               _rows(report.late_cancellations, lambda c: [
                   c.cancellation_id, c.event_id, c.event_name, title[c.instrument], title[c.registry], c.serials,
                   c.quantity_tco2e, c.cancelled_on, c.due_on, c.days_late, yes if c.reversed else no]),
-              note=_l("Offsetting is completed within 6 months after the event ends (R-TIME-1)."),
+              note=_l("Offsetting is completed within 6 months after the event ends."),
               count=_count(report.late_cancellations)),
         Table("priority_deviations", _l("Priority deviations and their reasons"),
               [Column("source", _l("Recorded in")), *event, Column("instrument", _l("Instrument")),
-               Column("priority", _l("Priority (R-OFF-4)"), "int"), Column("tco2e", _l("t CO2e"), "tonnes"),
+               Column("priority", _l("Priority"), "int"), Column("tco2e", _l("t CO2e"), "tonnes"),
                Column("reason", _l("Reason"))],
               _rows(report.priority_deviations, lambda d: [
                   plan if d.source == "plan" else cancellation, d.event_id, d.event_name, title[d.instrument],
                   d.instrument.priority, d.quantity_tco2e, d.reason or no_reason]),
-              note=_l("Instruments of priority 2 or 3; choosing a lower priority needs a recorded reason (R-OFF-4)."),
+              note=_l("Instruments of priority 2 or 3; choosing a lower priority needs a recorded reason."),
               count=_count(report.priority_deviations)),
         Table("late_sinks", _l("Sink projects past their 1- or 2-year deadlines"),
               [*event, Column("deadline", _l("Deadline")), Column("due_on", _l("Due on"), "date"),
@@ -235,15 +231,15 @@ def compliance_tables(report: Compliance, locale: str) -> list[Table]:
               _rows(report.late_sinks, lambda s: [
                   s.event_id, s.event_name, title[s.kind], s.due_on, s.done_on, sink_status[s.status],
                   s.project_name, title[s.project_status] if s.project_status else None]),
-              note=_l("Application within 1 year and validation within 2 years after the event (R-TIME-2)."),
+              note=_l("Application within 1 year and validation within 2 years after the event."),
               count=_count(report.late_sinks)),
         Table("returns", _l("Returns and their reasons"),
               [*event, Column("task", _l("Task")), Column("round", _l("Round"), "int"),
                Column("department", _l("Department")), Column("decided_by", _l("Returned by")),
-               Column("decided_at", _l("Returned at"), "datetime"), Column("reason", _l("Reason"))],
+               Column("decided_at", with_zone(_("Returned at")), "datetime"), Column("reason", _l("Reason"))],
               _rows(report.returns, lambda r: [
                   r.event_id, r.event_name, tasks.get(r.task, r.task), r.round,
-                  r.department.name(locale) if r.department else None, r.decided_by, _local(r.decided_at),
+                  r.department.name(locale) if r.department else None, r.decided_by, local_naive(r.decided_at),
                   r.reason]),
               count=_count(report.returns)),
         Table("overdue_by_department", _l("Tasks overdue per department"),
@@ -262,8 +258,10 @@ def compliance_tables(report: Compliance, locale: str) -> list[Table]:
               count=_count(report.overdue_tasks)),
         Table("governance", _l("Administrators' overrides and process migrations"),
               [Column("event_id", _l("Event no."), "event_id"), Column("action", _l("Action")),
-               Column("actor", _l("Who")), Column("at", _l("When"), "datetime"), Column("reason", _l("Reason"))],
-              _rows(report.governance, lambda g: [g.event_id, g.action, g.actor, _local(g.at), g.reason]),
+               Column("actor", _l("Who")), Column("at", with_zone(_("When")), "datetime"),
+               Column("reason", _l("Reason"))],
+              _rows(report.governance, lambda g: [g.event_id, str(ACTION_TITLES.get(g.action, g.action)), g.actor,
+                                                  local_naive(g.at), g.reason]),
               note=_l("Every override needs a reason and is audited (reassignments, retried or skipped steps, "
                       "corrected drafts, moves between diagram versions)."), count=_count(report.governance)),
     ]

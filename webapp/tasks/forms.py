@@ -54,7 +54,7 @@ class ActivityLineForm(Form):
     people = IntegerField(_l("People"), validators=[Optional(), NumberRange(min=1, max=MAX_PEOPLE)])
     note = StringField(_l("Note / assumption"), validators=[Optional(), Length(max=500)])
     evidence = UploadIdField(_l("Evidence"), validators=[Optional()],
-                             description=_l("Green electricity counts as zero only with a certificate (R-RED-1)."))
+                             description=_l("Green electricity counts as zero only with a certificate."))  # R-RED-1
 
 
 class MeasureForm(Form):
@@ -67,7 +67,7 @@ class OffsetPlanLineForm(Form):
     instrument = SelectField(_l("Offset product"), choices=BLANK + Instrument.choices(), validate_choice=False)
     quantity_tco2e = QuantityField(_l("Quantity (t CO2e)"), validators=[Optional()], amount=bounds.TONNES)
     reason = StringField(_l("Reason for a lower priority"), validators=[Optional(), Length(max=1000)],
-                         description=_l("Required when a higher-priority product is available (R-OFF-4)."))
+                         description=_l("Required when a higher-priority product is available."))  # R-OFF-4
 
 
 class AchievedForm(Form):
@@ -83,7 +83,7 @@ class CancellationLineForm(Form):
     registry_name = StringField(_l("Registry name (if other)"), validators=[Optional(), Length(max=200)])
     project = StringField(_l("Project name / id"), validators=[Optional(), Length(max=200)])
     project_code = StringField(_l("Project code at the registry"), validators=[Optional(), Length(max=80)],
-                               description=_l("Required for units of a new sink project: its code (R-OFF-2)."))
+                               description=_l("Required for units of a new sink project: its code."))  # R-OFF-2
     vintage = StringField(_l("Vintage"), validators=[Optional(), Length(max=20)])
     serial_from = StringField(_l("Serial number from"), validators=[Optional(), Length(max=120)])
     serial_to = StringField(_l("Serial number to"), validators=[Optional(), Length(max=120)],
@@ -91,7 +91,7 @@ class CancellationLineForm(Form):
     quantity_tco2e = QuantityField(_l("Quantity (t CO2e)"), validators=[Optional()], amount=bounds.TONNES)
     cancelled_on = DayField(_l("Cancelled on"), validators=[Optional()])
     certificate = UploadIdField(_l("Cancellation certificate (PDF or image)"), validators=[Optional()])
-    donor = StringField(_l("Donor (if donated, R-OFF-3)"), validators=[Optional(), Length(max=200)])
+    donor = StringField(_l("Donor (if donated)"), validators=[Optional(), Length(max=200)])  # R-OFF-3
     reason = StringField(_l("Reason for a lower priority"), validators=[Optional(), Length(max=1000)])
 
 
@@ -108,7 +108,7 @@ class PreparePlanForm(FlaskForm):
     new_sink_project = BooleanField(_l("Offset (partly) by a new forestry or marine sink project"))
     verifier_body = SelectField(_l("Commissioned third-party body"), coerce=int, choices=[(0, "—")],
                                 validate_choice=False,
-                                description=_l("Required for events of 500 or more participants (R-TIER-1)."))
+                                description=_l("Required for events of 500 or more participants."))  # R-TIER-1
     confirm_implausible = BooleanField(_l("I confirm that unusually large figures are correct"))
 
 
