@@ -4,12 +4,13 @@ of department leads. Both are idempotent: a reminder or digest is written once, 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
-from models import EmailOutbox, Event, EventDeadline, HumanTask, NotificationKind, Role, User, db
+from models import EmailOutbox, Event, EventDeadline, HumanTask, Notification, NotificationKind, Role, User, db
 from models.db import utcnow
 from models.event import DeadlineKind
 from models.org import DepartmentKind
@@ -42,18 +43,96 @@ def send_reminders(now: datetime | None = None) -> int:
     deadline_leads = tuple(current_app.config.get("REMINDER_DEADLINE_DAYS", (30, 7)))
     task_leads = tuple(current_app.config.get("REMINDER_TASK_DAYS", (3,)))
     if deadline_leads:
-        upcoming = db.session.execute(select(EventDeadline).where(
+        upcoming = db.session.execute(select(EventDeadline.id, EventDeadline.due_on, Event.organization_id)
+                                      .join(Event, Event.id == EventDeadline.event_id).where(
             EventDeadline.met_at.is_(None), EventDeadline.overdue_at.is_(None), EventDeadline.due_on >= today,
-            EventDeadline.due_on <= today + timedelta(days=max(deadline_leads))).order_by(EventDeadline.id)).scalars()
-        for deadline in upcoming.all():
-            written += _deadline_reminder(deadline, today, deadline_leads)
+            EventDeadline.due_on <= today + timedelta(days=max(deadline_leads))).order_by(EventDeadline.id)).all()
+        keys = {row.id: _deadline_key(row.id, (row.due_on - today).days, deadline_leads) for row in upcoming}
+        # The organizer's accounts stand for all recipients: one notify() writes to all of them at once.
+        pending = _unsent([(row.id, keys[row.id], ("o", row.organization_id)) for row in upcoming if keys[row.id]],
+                          nobody_is_pending=True)  # without organizer accounts, the department still gets it
+        for deadline_id in pending:
+            written += _deadline_reminder(db.session.get(EventDeadline, deadline_id), today, deadline_leads)
     if task_leads:
-        due_tasks = db.session.execute(select(HumanTask).where(
+        due_tasks = db.session.execute(select(
+            HumanTask.id, HumanTask.due_on, HumanTask.claimed_by_id, HumanTask.department_id,
+            HumanTask.organization_id, HumanTask.verifier_body_id).where(
             HumanTask.status == "open", HumanTask.due_on.is_not(None),
-            HumanTask.due_on <= today + timedelta(days=max(task_leads))).order_by(HumanTask.id)).scalars()
-        for task in due_tasks.all():
-            written += _task_reminder(task, today, task_leads)
+            HumanTask.due_on <= today + timedelta(days=max(task_leads))).order_by(HumanTask.id)).all()
+        keys = {row.id: _task_key(row.id, (row.due_on - today).days, task_leads) for row in due_tasks}
+        pending = _unsent([(row.id, keys[row.id], _holder(row)) for row in due_tasks if keys[row.id]])
+        for task_id in pending:
+            written += _task_reminder(db.session.get(HumanTask, task_id), today, task_leads)
     return written
+
+
+# --------------------------------------------------------------------------- what is still to send
+# The tick runs every few minutes over a history of years: most due reminders were written by an earlier
+# run. Which ones are still missing is found in bulk — the recipients of all candidates in a few queries,
+# then their reminders' keys looked up a thousand at a time — and only those are composed one by one
+# (issue #19: a tick that writes nothing costs a handful of queries, not several per overdue task).
+def _deadline_key(deadline_id: int, days_left: int, leads: tuple[int, ...]) -> str | None:
+    lead = lead_time(days_left, leads)
+    return None if lead is None else f"deadline:{deadline_id}:{lead}d"
+
+
+def _task_key(task_id: int, days_left: int, leads: tuple[int, ...]) -> str | None:
+    if days_left < 0:
+        return f"task:{task_id}:overdue"
+    lead = lead_time(days_left, leads)
+    return None if lead is None else f"task:{task_id}:{lead}d"
+
+
+def _holder(row: Row) -> tuple[str, int | None]:
+    """Who receives a task's reminder, as `notifications.task_holders` resolves it."""
+    if row.claimed_by_id is not None:
+        return "u", row.claimed_by_id
+    if row.department_id is not None:
+        return "d", row.department_id
+    if row.organization_id is not None:
+        return "o", row.organization_id
+    return ("v", row.verifier_body_id) if row.verifier_body_id is not None else ("-", None)
+
+
+_HOLDER_USERS = {
+    "u": (User.id, None),
+    "d": (User.department_id, User.role.in_(notifications.DEPARTMENT_ROLES)),
+    "o": (User.organization_id, User.role.not_in(notifications.DEPARTMENT_ROLES)),
+    "v": (User.verifier_body_id, User.role == Role.VERIFIER),
+}
+
+
+def _recipients(holders: set[tuple[str, int | None]]) -> dict[tuple[str, int | None], list[int]]:
+    """The active users of each holder (a person, a department, an organisation, a verification body)."""
+    result: dict[tuple[str, int | None], list[int]] = {holder: [] for holder in holders}
+    for kind, (column, condition) in _HOLDER_USERS.items():
+        ids = sorted(value for k, value in holders if k == kind and value is not None)
+        for chunk in _chunks(ids):
+            query = select(column, User.id).where(User.active.is_(True), column.in_(chunk))
+            for holder_id, user_id in db.session.execute(query if condition is None else query.where(condition)):
+                result[(kind, holder_id)].append(user_id)
+    return result
+
+
+def _unsent(candidates: list[tuple[int, str | None, tuple[str, int | None]]], *,
+            nobody_is_pending: bool = False) -> list[int]:
+    """The candidates (id, reminder key, holder) of which some recipient has not had the reminder yet
+    (and, with `nobody_is_pending`, those whose holder has no active user to tell by)."""
+    recipients = _recipients({holder for _id, _key, holder in candidates})
+    wanted = {(item_id, f"{key}:u{user_id}") for item_id, key, holder in candidates for user_id in recipients[holder]}
+    sent: set[str] = set()
+    for chunk in _chunks(sorted({key for _id, key in wanted})):
+        sent.update(db.session.execute(select(Notification.dedupe_key).where(
+            Notification.dedupe_key.in_(chunk))).scalars())
+    pending = {item_id for item_id, key in wanted if key not in sent}
+    if nobody_is_pending:
+        pending |= {item_id for item_id, _key, holder in candidates if not recipients[holder]}
+    return sorted(pending)
+
+
+def _chunks(values: list, size: int = 1000) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def _deadline_reminder(deadline: EventDeadline, today: date, leads: tuple[int, ...]) -> int:

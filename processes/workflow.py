@@ -523,8 +523,12 @@ def with_holders(query):  # noqa: ANN001,ANN201 - a SQLAlchemy Select of HumanTa
 
 
 # --------------------------------------------------------------------------- timers and repair
-def tick(now: datetime | None = None) -> list[tuple[int, list[str]]]:
-    """Fire every due timer of every running instance (idempotent); return (event id, timers)."""
+def tick(now: datetime | None = None, *, commit_each: bool = False) -> list[tuple[int, list[str]]]:
+    """Fire every due timer of every running instance (idempotent); return (event id, timers).
+
+    `commit_each` (the deadline tick): one transaction per instance, so an instance that fails is rolled
+    back, logged and tried again at the next tick while the others stay advanced (issue #19).
+    """
     now = now or utcnow()
     due = db.session.execute(
         select(ProcessInstance.id).where(ProcessInstance.status != "completed",
@@ -532,29 +536,45 @@ def tick(now: datetime | None = None) -> list[tuple[int, list[str]]]:
     ).scalars().all()
     fired_all: list[tuple[int, list[str]]] = []
     for instance_id in due:
-        instance = db.session.execute(
-            select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
-        ).scalar_one()
-        event = db.session.get(Event, instance.event_id)
-        wf = _load(instance, event)
-        fired = engine.tick(wf, now, _services(event, now))
-        if not fired:
+        try:
+            fired = _tick_instance(instance_id, now)
+            if commit_each:
+                db.session.commit()
+        except Exception:
+            if not commit_each:
+                raise
+            db.session.rollback()
+            current_app.logger.exception("timers of process instance %s failed; tried again at the next tick",
+                                         instance_id)
             continue
-        for name in fired:
-            kind = TIMER_DEADLINES.get(name)
-            audit.record(None, "deadline.passed" if kind else "timer.fired", event=event, task=name,
-                         data={"deadline": kind.value if kind else None})
-        _save(instance, event, wf, None, now)
-        for name in fired:
-            kind = TIMER_DEADLINES.get(name)
-            if kind is not None:
-                deadline = db.session.execute(select(EventDeadline).where(
-                    EventDeadline.event_id == event.id, EventDeadline.kind == kind)).scalar()
-                if deadline is not None and deadline.overdue_at is None:
-                    deadline.overdue_at = now
-                    signals.deadline_passed.send(event, kind=kind)
-        fired_all.append((event.id, fired))
+        if fired is not None:
+            fired_all.append(fired)
     return fired_all
+
+
+def _tick_instance(instance_id: int, now: datetime) -> tuple[int, list[str]] | None:
+    instance = db.session.execute(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
+    ).scalar_one()
+    event = db.session.get(Event, instance.event_id)
+    wf = _load(instance, event)
+    fired = engine.tick(wf, now, _services(event, now))
+    if not fired:
+        return None
+    for name in fired:
+        kind = TIMER_DEADLINES.get(name)
+        audit.record(None, "deadline.passed" if kind else "timer.fired", event=event, task=name,
+                     data={"deadline": kind.value if kind else None})
+    _save(instance, event, wf, None, now)
+    for name in fired:
+        kind = TIMER_DEADLINES.get(name)
+        if kind is not None:
+            deadline = db.session.execute(select(EventDeadline).where(
+                EventDeadline.event_id == event.id, EventDeadline.kind == kind)).scalar()
+            if deadline is not None and deadline.overdue_at is None:
+                deadline.overdue_at = now
+                signals.deadline_passed.send(event, kind=kind)
+    return event.id, fired
 
 
 def retry(actor: User, event: Event, now: datetime | None = None, reason: str | None = None) -> ProcessInstance:

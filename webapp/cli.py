@@ -282,8 +282,7 @@ def register(app: Flask) -> None:
 def _tick(now: datetime) -> tuple[list[str], bool]:
     """One tick: fire due timers, write reminders (and send email), publish the day's checkpoint; each
     part committed on its own. Returns what it did, line by line, and whether it did anything."""
-    fired = workflow.tick(now)
-    db.session.commit()
+    fired = workflow.tick(now, commit_each=True)  # one transaction per instance advanced (issue #19)
     lines = [f"event {event_id}: {', '.join(names)}" for event_id, names in fired]
     lines.append(f"{len(fired)} event(s) had timers due.")
     reminded = reminders.send_reminders(now)

@@ -59,11 +59,11 @@ def test_a_failed_tick_does_not_end_the_loop(runner, demo, monkeypatch):
     event = _published_event()
     real_tick, calls = workflow.tick, []
 
-    def flaky(now):  # noqa: ANN001,ANN202
+    def flaky(now, **options):  # noqa: ANN001,ANN003,ANN202
         calls.append(now)
         if len(calls) == 1:
             raise OperationalError("UPDATE process_instance", {}, Exception("database is locked"))
-        return real_tick(now)
+        return real_tick(now, **options)
 
     monkeypatch.setattr("webapp.cli.workflow.tick", flaky)
     monkeypatch.setattr("webapp.cli.time.sleep", _stop_after(2)[0])
