@@ -31,6 +31,10 @@ def upgrade():
                                       comment='generic serials: last unit of the grouped reading'))
         batch_op.create_index('ix_cancellation_serials_alt', ['serial_alt_key', 'serial_alt_start', 'serial_alt_end'],
                               unique=False)
+        batch_op.alter_column('serial_start', existing_type=sa.BigInteger(), existing_nullable=False,
+                              comment='first unit number of the normalised range')
+        batch_op.alter_column('serial_end', existing_type=sa.BigInteger(), existing_nullable=False,
+                              comment='last unit number of the normalised range (inclusive)')
     from models.offsets import Registry
     from processes import serials
     from processes.errors import Invalid
@@ -53,6 +57,10 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('cancellation', schema=None) as batch_op:
+        batch_op.alter_column('serial_start', existing_type=sa.BigInteger(), existing_nullable=False,
+                              comment='trailing number of serial_from')
+        batch_op.alter_column('serial_end', existing_type=sa.BigInteger(), existing_nullable=False,
+                              comment='trailing number of serial_to (inclusive)')
         batch_op.drop_index('ix_cancellation_serials_alt')
         batch_op.drop_column('serial_alt_end')
         batch_op.drop_column('serial_alt_start')

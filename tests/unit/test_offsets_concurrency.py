@@ -102,7 +102,7 @@ def test_r_can_2_concurrent_overlapping_cancellations_exactly_one_wins(app, make
         assert sorted(map(str, results)) == ["conflict", "ok"], results
         db.session.expire_all()
         overlapping = db.session.execute(select(func.count()).select_from(Cancellation).where(
-            Cancellation.serial_start <= max(a_end, b_end), Cancellation.serial_end >= min(a_start, b_start),
+            Cancellation.serial_alt_start <= max(a_end, b_end), Cancellation.serial_alt_end >= min(a_start, b_start),
         )).scalar_one()
         assert overlapping == 1
 
