@@ -120,7 +120,9 @@ def register(app: Flask) -> None:
             if start is None:
                 raise click.BadParameter("no such checkpoint" if since else "no checkpoint was made yet",
                                          param_hint="--since-checkpoint")
+        started = time.perf_counter()
         report = audit.verify_chain(since=start, copies=heads)
+        elapsed = time.perf_counter() - started
         scope = f" from checkpoint #{start.id} (entry {start.seq})" if start else ""
         if not report.ok:
             click.echo(f"BROKEN at entry seq {report.first_broken_seq}: {report.problem} "
@@ -128,6 +130,7 @@ def register(app: Flask) -> None:
             raise SystemExit(1)
         click.echo(f"The audit chain is intact: {report.checked} entries checked{scope}, "
                    f"{report.heads_matched} checkpoint(s) and kept copies match.")
+        click.echo(f"{elapsed:.2f} s, {report.checked / max(elapsed, 1e-9):,.0f} entries/s.")  # issue #19
 
     @audit_group.command("checkpoint")
     def audit_checkpoint() -> None:

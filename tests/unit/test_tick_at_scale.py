@@ -98,3 +98,10 @@ def test_one_failing_instance_does_not_undo_the_others(demo, runner, monkeypatch
     result = runner.invoke(args=["deadlines", "tick", "--now", when.isoformat()])  # tried again, and done
     assert f"event {ids[0]}: event_ended" in result.output
     assert "report_reductions" in open_names(db.session.get(Event, ids[0]))
+
+
+def test_audit_verify_prints_its_throughput(demo, runner):
+    register(600)
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "intact" in result.output
+    assert "entries/s." in result.output
