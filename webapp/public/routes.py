@@ -23,10 +23,12 @@ from processes.errors import Invalid
 from processes.orgdata import COUNTY_NAMES
 from webapp.authz import roles_required
 from webapp.documents.routes import download
+from webapp.pagination import window
 from webapp.public.forms import PolicyForm
 
 bp = Blueprint("public", __name__, url_prefix="/public", template_folder="templates")
 PAGE_SIZE = 20
+MAX_SEARCH_RESULTS = 1000  # matches of a text search that can be paged through (50 pages)
 CHECKPOINT_PAGE_SIZE = 50
 
 
@@ -43,9 +45,11 @@ def _titles() -> dict[str, dict[str, str]]:
 @bp.route("/")
 def index():  # noqa: ANN201
     """Events whose plan is published, searchable by name or venue, year, sector and county."""
-    filters = disclosure.parse_filters(request.args)
-    page = max(request.args.get("page", 1, type=int), 1)
-    listing = db.paginate(disclosure.public_events_query(filters), page=page, per_page=PAGE_SIZE, error_out=False)
+    filters = disclosure.parse_filters(request.args)  # the search text is cut to 100 characters there
+    # No count of the whole list; a search pages through its first MAX_SEARCH_RESULTS matches only, and a
+    # page beyond the last is empty (issue #19).
+    listing = window(disclosure.public_events_query(filters), request.args.get("page", 1, type=int), PAGE_SIZE,
+                     at_most=MAX_SEARCH_RESULTS if filters.get("q") else None)
     overdue = disclosure.overdue_event_ids(e.id for e in listing.items)
     today = local_today(utcnow())
     items = [disclosure.summary_item(e, overdue=e.id in overdue, today=today) for e in listing.items]
