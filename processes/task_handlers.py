@@ -82,7 +82,8 @@ def prepare_plan(event: Event, task: HumanTask, actor: User, data: dict[str, Any
         raise Invalid(_l("Please correct the marked fields."), errors)
     accounting.save_plan_accounting(event, data.get("boundary") or [], data.get("estimate") or [],
                                     data.get("measures") or [], actor,
-                                    confirm_implausible=bool(data.get("confirm_implausible")))
+                                    confirm_implausible=bool(data.get("confirm_implausible")),
+                                    implausible_reason=data.get("implausible_reason"))
     offsets.replace_offset_plan(event, offset_lines, actor)
     return {"uses_units": uses_units, "uses_new_sink": new_sink}
 
@@ -115,7 +116,8 @@ def report_reductions(event: Event, task: HumanTask, actor: User, data: dict[str
 def account_emissions(event: Event, task: HumanTask, actor: User, data: dict[str, Any], now: datetime) -> dict:
     """R-ACC-1: the actual account, basis of the offset."""
     accounting.save_account(event, data.get("activities") or [], actor,
-                            confirm_implausible=bool(data.get("confirm_implausible")))
+                            confirm_implausible=bool(data.get("confirm_implausible")),
+                            implausible_reason=data.get("implausible_reason"))
     return {}
 
 

@@ -29,13 +29,14 @@ FIELD = "activities"
 
 
 def save_account(event: Event, activity_lines: Sequence[LineInput | Mapping[str, Any]], actor: User | None,
-                 confirm_implausible: bool = False) -> AccountResult:
+                 confirm_implausible: bool = False, implausible_reason: str | None = None) -> AccountResult:
     """Compute and store the actual emissions with the factor set in force, replacing a previous
     account; each line keeps the factor value it used, so later factor sets never change it (R-ACC-1).
 
     :raises Conflict: the plan (and so the boundary) has not been saved.
     :raises Invalid: ``activities-<i>-…`` per bad line, ``activities`` if empty, or
-        ``confirm_implausible`` when a plausibility limit is exceeded and not confirmed.
+        ``confirm_implausible`` (and the lines concerned) when a plausibility limit is exceeded and not
+        confirmed with ``implausible_reason`` — e.g. a line 10× its factor's estimate (issue #18).
     """
     boundary = saved_boundary(event)
     if not boundary:
@@ -49,8 +50,8 @@ def save_account(event: Event, activity_lines: Sequence[LineInput | Mapping[str,
     evidence = check_line_evidence(result, event, FIELD, errors, actor)
     if errors:
         raise Invalid(_l("The account has errors; nothing was saved."), errors)
-    confirm_plausibility(result, event, actor, stage=AccountStage.ACTUAL, task=ACCOUNT_TASK,
-                         confirmed=confirm_implausible)
+    confirm_plausibility(result, event, actor, stage=AccountStage.ACTUAL, task=ACCOUNT_TASK, field=FIELD,
+                         confirmed=confirm_implausible, reason=implausible_reason)
     replace_lines(event, AccountStage.ACTUAL, result, factor_set, evidence)
     saved = {"factor_set": factor_set.number, "activities": lines_json(result, evidence)}
     audit.record(actor, "accounting.account_saved", event=event, task=ACCOUNT_TASK,

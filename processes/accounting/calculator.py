@@ -252,22 +252,89 @@ def compute(lines: Sequence[LineInput | Mapping[str, Any]], factor_set: FactorSe
     return AccountResult(lines=done, by_category=by_category, total=round_tonnes(total), total_exact=total)
 
 
-# Plausibility limits (issue 5, "Bad input"): refused unless the organizer confirms them.
+# Plausibility limits (issue 5, "Bad input"; issue #18, typos): refused unless the organizer
+# confirms them with a reason.
 MAX_EVENT_TCO2E = Decimal("1000000")
 MAX_KWH_PER_EVENT_DAY = Decimal("10000000")  # 10 GWh
+MAX_TCO2E_PER_PARTICIPANT = Decimal("5")  # a long-haul return flight and a few hotel nights stay below
+ESTIMATE_RATIO = Decimal(10)  # an account 10× above or below the plan's estimate is probably a typo
 
 
 @dataclass(frozen=True)
 class Implausibility:
-    """A plausibility limit exceeded: `message` for the form, `detail` (plain text) for the audit trail."""
+    """A plausibility limit exceeded: `message` for the form, `detail` (plain text) for the audit trail,
+    `fields` the lines it concerns (their quantity fields), if any."""
 
     code: str
     message: Any
     detail: str
+    fields: tuple[str, ...] = ()
 
 
-def implausibilities(result: AccountResult, event_days: int) -> list[Implausibility]:
-    """Return each plausibility limit the result exceeds (empty if none)."""
+@dataclass(frozen=True)
+class Baseline:
+    """What the plan estimated, for comparing the account with it: quantity per factor key, total t CO2e."""
+
+    quantities: Mapping[str, Decimal]
+    total: Decimal
+
+
+def _times(actual: Decimal, expected: Decimal) -> str:
+    """How many times `actual` is `expected` (≥ 10), as shown: "1000", "12.5"."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        ratio = actual / expected
+    return plain(ratio.quantize(Decimal(1)) if ratio >= 100 else ratio.quantize(Decimal("0.1")))
+
+
+def _far(actual: Decimal, expected: Decimal) -> int:
+    """1 if actual is more than ESTIMATE_RATIO times expected, -1 if less than its tenth, else 0."""
+    if expected <= 0:
+        return 0  # nothing estimated: no basis to compare with
+    if actual > expected * ESTIMATE_RATIO:
+        return 1
+    return -1 if actual * ESTIMATE_RATIO < expected else 0
+
+
+def _against_estimate(result: AccountResult, baseline: Baseline, field: str) -> list[Implausibility]:
+    """Each factor whose accounted quantity is far from its estimated quantity, named on its lines,
+    and a total far from the estimated total."""
+    problems: list[Implausibility] = []
+    totals: dict[str, Decimal] = {}
+    for line in result.lines:
+        totals[line.factor_key] = totals.get(line.factor_key, Decimal(0)) + line.quantity
+    for line in result.lines:
+        expected = baseline.quantities.get(line.factor_key)
+        actual = totals[line.factor_key]
+        if expected is None or not (side := _far(actual, expected)):
+            continue
+        values = {"n": line.position + 1, "q": plain(actual), "e": plain(expected), "unit": line.unit}
+        message = (_l("Line %(n)d: %(q)s %(unit)s is %(times)s times what the plan estimated for this factor "
+                      "(%(e)s %(unit)s): check the unit and the digits.", times=_times(actual, expected), **values)
+                   if side > 0 else
+                   _l("Line %(n)d: %(q)s %(unit)s is less than a tenth of what the plan estimated for this factor "
+                      "(%(e)s %(unit)s): check the unit and the digits.", **values))
+        problems.append(Implausibility(
+            "line_far_from_estimate", message,
+            f"line {line.position + 1} {line.factor_key}: {plain(actual)} {line.unit} vs. estimated "
+            f"{plain(expected)} {line.unit}", (f"{field}-{line.position}-quantity",)))
+    side = _far(result.total_exact, baseline.total)
+    if side:
+        total, estimate = plain(result.total), plain(round_tonnes(baseline.total))
+        problems.append(Implausibility(
+            "total_far_from_estimate",
+            _l("The total of %(total)s t CO2e is %(times)s times the plan's estimate of %(e)s t.",
+               total=total, times=_times(result.total_exact, baseline.total), e=estimate) if side > 0 else
+            _l("The total of %(total)s t CO2e is less than a tenth of the plan's estimate of %(e)s t.",
+               total=total, e=estimate),
+            f"total {total} t CO2e vs. estimated {estimate} t"))
+    return problems
+
+
+def implausibilities(result: AccountResult, event_days: int, *, participants: int | None = None,
+                     baseline: Baseline | None = None, field: str = "estimate") -> list[Implausibility]:
+    """Return each plausibility limit the result exceeds (empty if none): absolute magnitudes, tonnes per
+    participant, and — for an account — each factor and the total against the plan's estimate."""
     problems: list[Implausibility] = []
     if result.total_exact > MAX_EVENT_TCO2E:
         problems.append(Implausibility(
@@ -282,4 +349,16 @@ def implausibilities(result: AccountResult, event_days: int) -> list[Implausibil
             _l("Electricity of %(kwh)s kWh is more than 10 GWh per event day (%(days)d days).",
                kwh=plain(kwh), days=days),
             f"electricity {plain(kwh)} kWh > 10 GWh × {days} event days"))
+    if participants and result.total_exact > MAX_TCO2E_PER_PARTICIPANT * participants:
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            per = plain((result.total_exact / participants).quantize(Decimal("0.01")))
+        problems.append(Implausibility(
+            "over_5_t_per_participant",
+            _l("The total of %(total)s t CO2e is %(per)s t per participant (%(n)d participants); more than "
+               "%(max)s t per participant is unusual for one event.",
+               total=plain(result.total), per=per, n=participants, max=plain(MAX_TCO2E_PER_PARTICIPANT)),
+            f"total {result.total} t CO2e = {per} t per participant > {MAX_TCO2E_PER_PARTICIPANT} t × {participants}"))
+    if baseline is not None:
+        problems += _against_estimate(result, baseline, field)
     return problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -12,7 +13,7 @@ from sqlalchemy import delete, select
 from models import Event, User, db
 from models.accounting import AccountStage, ActivityLine, BoundaryCategory, EmissionCategory, FactorSet
 from processes import audit, uploads
-from processes.accounting.calculator import AccountResult, implausibilities, plain
+from processes.accounting.calculator import AccountResult, Baseline, implausibilities, plain
 from processes.errors import Invalid
 
 
@@ -62,21 +63,46 @@ def saved_boundary(event: Event) -> dict[EmissionCategory, tuple[bool, str | Non
     return {row.category: (row.included, row.reason) for row in rows}
 
 
-def confirm_plausibility(result: AccountResult, event: Event, actor: User | None, *, stage: AccountStage,
-                         task: str, confirmed: bool) -> None:
-    """Refuse implausible magnitudes unless confirmed; record a confirmation in the audit trail.
+def estimate_baseline(event: Event) -> Baseline | None:
+    """The plan's estimate as the account's yardstick (quantity per factor, total), or None without one."""
+    rows = db.session.execute(select(ActivityLine.factor_key, ActivityLine.quantity, ActivityLine.tco2e).where(
+        ActivityLine.event_id == event.id, ActivityLine.stage == AccountStage.ESTIMATE)).all()
+    if not rows:
+        return None
+    quantities: dict[str, Decimal] = {}
+    for key, quantity, _tco2e in rows:
+        quantities[key] = quantities.get(key, Decimal(0)) + quantity
+    return Baseline(quantities, sum((row.tco2e for row in rows), Decimal(0)))
 
-    :raises Invalid: on field ``confirm_implausible`` when a limit is exceeded and not confirmed.
+
+def confirm_plausibility(result: AccountResult, event: Event, actor: User | None, *, stage: AccountStage,
+                         task: str, field: str, confirmed: bool, reason: str | None = None) -> None:
+    """Refuse implausible figures unless confirmed with a reason; record the confirmation in the audit
+    trail (issue #18: the account against the plan's estimate, tonnes per participant, magnitudes).
+
+    :raises Invalid: on the quantity of each line concerned (``activities-3-quantity``), on
+        ``confirm_implausible`` with every problem, and on ``implausible_reason`` when confirmed without one.
     """
-    problems = implausibilities(result, event_days(event))
+    baseline = estimate_baseline(event) if stage == AccountStage.ACTUAL else None
+    problems = implausibilities(result, event_days(event), participants=event.participants, baseline=baseline,
+                                field=field)
     if not problems:
         return
-    if not confirmed:
-        raise Invalid(_l("These figures exceed a plausibility limit: check them, or confirm that they are right."),
-                      {"confirm_implausible": [p.message for p in problems]})
-    audit.record(actor, "accounting.implausible_confirmed", event=event, task=task,
-                 reason="; ".join(p.detail for p in problems),
-                 data={"stage": stage.value, "total_tco2e": str(result.total), "limits": [p.code for p in problems]})
+    reason = (reason or "").strip()
+    if not confirmed or not reason:
+        errors: dict[str, list] = {}
+        for problem in problems:
+            for name in problem.fields:
+                errors.setdefault(name, []).append(problem.message)
+        errors["confirm_implausible"] = [p.message for p in problems]
+        if confirmed:
+            errors["implausible_reason"] = [_l("Say why these figures are right.")]
+        raise Invalid(_l("Some figures are far from what is plausible (see the marked lines): correct them, or "
+                         "confirm them and say why they are right (in the API: \"confirm_implausible\": true and "
+                         "\"implausible_reason\")."), errors)
+    audit.record(actor, "accounting.implausible_confirmed", event=event, task=task, reason=reason,
+                 data={"stage": stage.value, "total_tco2e": str(result.total), "limits": [p.code for p in problems],
+                       "details": [p.detail for p in problems]})
 
 
 def replace_lines(event: Event, stage: AccountStage, result: AccountResult, factor_set: FactorSet,

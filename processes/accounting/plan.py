@@ -119,12 +119,13 @@ def parse_measures(items: Sequence[Mapping[str, Any]] | None, errors: dict[str, 
 def save_plan_accounting(event: Event, boundary: Iterable[str | Mapping[str, Any]] | None,
                          estimate_lines: Sequence[LineInput | Mapping[str, Any]],
                          measures: Sequence[Mapping[str, Any]] | None, actor: User | None, *,
-                         confirm_implausible: bool = False) -> AccountResult:
+                         confirm_implausible: bool = False, implausible_reason: str | None = None) -> AccountResult:
     """Save the plan's boundary, estimate and measures, replacing the previous draft (R-PLAN-1).
 
     :raises Conflict: reductions were already reported against the planned measures.
     :raises Invalid: with every bad field (``boundary-…``, ``estimate-<i>-…``, ``measures-<i>-…``), or
-        ``confirm_implausible`` when a plausibility limit is exceeded and not confirmed.
+        ``confirm_implausible`` when a plausibility limit is exceeded and not confirmed with
+        ``implausible_reason``.
     """
     reported = db.session.execute(select(ReductionMeasure.id).where(
         ReductionMeasure.event_id == event.id, ReductionMeasure.achieved_tco2e.is_not(None))).first()
@@ -147,8 +148,8 @@ def save_plan_accounting(event: Event, boundary: Iterable[str | Mapping[str, Any
         evidence = check_line_evidence(result, event, "estimate", errors, actor)
     if errors or result is None:
         raise Invalid(_l("The plan has errors; nothing was saved."), errors)
-    confirm_plausibility(result, event, actor, stage=AccountStage.ESTIMATE, task=PLAN_TASK,
-                         confirmed=confirm_implausible)
+    confirm_plausibility(result, event, actor, stage=AccountStage.ESTIMATE, task=PLAN_TASK, field="estimate",
+                         confirmed=confirm_implausible, reason=implausible_reason)
 
     db.session.execute(delete(BoundaryCategory).where(BoundaryCategory.event_id == event.id))
     db.session.execute(delete(ReductionMeasure).where(ReductionMeasure.event_id == event.id))

@@ -264,36 +264,50 @@ def test_green_electricity_with_unknown_upload_is_refused(planned_event, organiz
 
 # --- Plausibility limits -------------------------------------------------------------------------
 
-def test_more_than_a_million_tonnes_needs_confirmation(planned_event, organizer):
-    """Over 1 000 000 t for one event is refused unless confirmed; the confirmation is audited (R-ACC-1)."""
+def test_more_than_a_million_tonnes_needs_confirmation_with_a_reason(planned_event, organizer):
+    """Over 1 000 000 t for one event is refused unless confirmed with a reason; the confirmation and
+    its reason are audited (R-ACC-1, issue #18)."""
     # 18 700 000 room-nights × 53.5 kg = 1 000 450 000 kg = 1 000 450 t > 1 000 000 t
     lines = [{"factor_key": "hotel_room_night", "quantity": "18700000"}]
     with pytest.raises(Invalid) as caught:
         accounting.save_account(planned_event, lines, organizer)
-    assert list(caught.value.fields) == ["confirm_implausible"]
+    assert "confirm_implausible" in caught.value.fields
+    assert any("1,000,000" in str(m) for m in caught.value.fields["confirm_implausible"])
     assert db.session.execute(select(ActivityLine).filter_by(stage=AccountStage.ACTUAL)).first() is None
+    with pytest.raises(Invalid) as caught:  # a tick alone is not enough: say why
+        accounting.save_account(planned_event, lines, organizer, confirm_implausible=True, implausible_reason="  ")
+    assert "implausible_reason" in caught.value.fields
 
-    result = accounting.save_account(planned_event, lines, organizer, confirm_implausible=True)
+    result = accounting.save_account(planned_event, lines, organizer, confirm_implausible=True,
+                                     implausible_reason="含全年驻场人员住宿 includes a year of staff lodging")
     assert result.total == Decimal("1000450.000")
     entry = db.session.execute(select(AuditEntry).filter_by(action="accounting.implausible_confirmed")).scalar_one()
     assert entry.event_id == planned_event.id and entry.task == "account_emissions"
-    assert "1,000,000" in entry.reason
+    assert entry.reason == "含全年驻场人员住宿 includes a year of staff lodging"
+    assert "total_over_1000000_t" in entry.detail["limits"]
+    assert any("1,000,000" in d for d in entry.detail["details"])
     assert audit_actions(planned_event)[-2:] == ["accounting.implausible_confirmed", "accounting.account_saved"]
 
 
-def test_electricity_above_ten_gwh_per_event_day_needs_confirmation(planned_event, organizer):
-    """The event lasts 2 days: up to 20 000 000 kWh passes, 20 000 001 kWh needs confirmation."""
+def test_electricity_above_ten_gwh_per_event_day_needs_confirmation(make_event, organizer, factor_set):
+    """The event lasts 2 days: up to 20 000 000 kWh passes, 20 000 001 kWh needs confirmation (its plan
+    estimated 15 000 000 kWh for 5 000 people, so nothing else is unusual)."""
+    event = make_event(5000)
+    accounting.save_plan_accounting(event, ALL_IN, [{"factor_key": "grid_electricity_north_china_2022",
+                                                     "quantity": "15000000"}], MEASURES, organizer)
     ok = accounting.save_account(
-        planned_event, [{"factor_key": "grid_electricity_north_china_2022", "quantity": "20000000"}], organizer)
+        event, [{"factor_key": "grid_electricity_north_china_2022", "quantity": "20000000"}], organizer)
     assert ok.total == Decimal("13552.000")  # 20 000 000 × 0.6776 = 13 552 000 kg
     too_much = [{"factor_key": "grid_electricity_north_china_2022", "quantity": "19000000"},
                 {"factor_key": "green_electricity_certified", "quantity": "1000001",
-                 "evidence": make_upload(planned_event, organizer)}]
+                 "evidence": make_upload(event, organizer)}]
     with pytest.raises(Invalid) as caught:
-        accounting.save_account(planned_event, too_much, organizer)
-    assert "10 GWh" in str(caught.value.fields["confirm_implausible"][0])
-    accounting.save_account(planned_event, too_much, organizer, confirm_implausible=True)
-    assert "accounting.implausible_confirmed" in audit_actions(planned_event)
+        accounting.save_account(event, too_much, organizer)
+    assert [str(m) for m in caught.value.fields["confirm_implausible"]] == [
+        "Electricity of 20000001 kWh is more than 10 GWh per event day (2 days)."]
+    accounting.save_account(event, too_much, organizer, confirm_implausible=True,
+                            implausible_reason="两个展馆 two halls")
+    assert "accounting.implausible_confirmed" in audit_actions(event)
 
 
 def test_implausible_estimate_needs_confirmation_too(make_event, organizer, factor_set):
@@ -302,8 +316,9 @@ def test_implausible_estimate_needs_confirmation_too(make_event, organizer, fact
     lines = [{"factor_key": "grid_electricity_north_china_2022", "quantity": "10000001"}]
     with pytest.raises(Invalid) as caught:
         accounting.save_plan_accounting(event, ALL_IN, lines, MEASURES, organizer)
-    assert list(caught.value.fields) == ["confirm_implausible"]
-    accounting.save_plan_accounting(event, ALL_IN, lines, MEASURES, organizer, confirm_implausible=True)
+    assert "confirm_implausible" in caught.value.fields
+    accounting.save_plan_accounting(event, ALL_IN, lines, MEASURES, organizer, confirm_implausible=True,
+                                    implausible_reason="全天候灯光秀 lights all day")
     assert audit_actions(event) == ["accounting.implausible_confirmed", "accounting.plan_saved"]
 
 

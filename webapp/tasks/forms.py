@@ -109,7 +109,9 @@ class PreparePlanForm(FlaskForm):
     verifier_body = SelectField(_l("Commissioned third-party body"), coerce=int, choices=[(0, "—")],
                                 validate_choice=False,
                                 description=_l("Required for events of 500 or more participants."))  # R-TIER-1
-    confirm_implausible = BooleanField(_l("I confirm that unusually large figures are correct"))
+    confirm_implausible = BooleanField(_l("I confirm that these unusual figures are correct"))
+    implausible_reason = TextAreaField(_l("Why the unusual figures are right"),
+                                       validators=[Optional(), Length(max=1000)])
 
 
 class ReviewForm(FlaskForm):
@@ -136,7 +138,11 @@ class AccountEmissionsForm(FlaskForm):
     """account_emissions (Organizer, R-ACC-1)."""
 
     activities = RowsField(FormField(ActivityLineForm), label=_l("Actual activities"), min_entries=1)
-    confirm_implausible = BooleanField(_l("I confirm that unusually large figures are correct"))
+    confirm_implausible = BooleanField(_l("I confirm that these unusual figures are correct"))
+    implausible_reason = TextAreaField(_l("Why the unusual figures are right"),
+                                       validators=[Optional(), Length(max=1000)],
+                                       description=_l("Asked when a figure is far from the plan's estimate or "
+                                                      "from what one event plausibly emits."))
 
 
 class CancelUnitsForm(FlaskForm):
