@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -19,9 +18,8 @@ from fpdf.fonts import FontFace
 
 from models import Commitment, Event, User, db
 from models.db import utcnow
-from processes import audit
-from processes.audit_export import bpmn_path, event_entries, intact_flags
-from processes.dates import LOCAL_TZ
+from processes import audit, localtime
+from processes.audit_export import Titles, bpmn_path, event_entries, intact_flags, role_title
 from processes.errors import ServiceError
 
 # TrueType CJK fonts of Debian packages, best first: fonts-wqy-microhei, fonts-wqy-zenhei,
@@ -91,7 +89,8 @@ class _Document(FPDF):
 
 
 def _local(at: datetime) -> str:
-    return at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    """The instant in the display zone, named (e.g. "2026-12-04 17:07 北京时间")."""
+    return f"{localtime.format_local(at)} {localtime.zone_label()}"
 
 
 def commitment_pdf(event: Event, commitment: Commitment) -> bytes:
@@ -119,9 +118,10 @@ def commitment_pdf(event: Event, commitment: Commitment) -> bytes:
     return pdf.render()
 
 
-def audit_report_pdf(event: Event, task_titles: Mapping[str, object] | None = None) -> bytes:
-    """Return the event's audit report: facts, the chain check, the BPMN path taken (named by
-    `task_titles`) and every entry."""
+def audit_report_pdf(event: Event, titles: Titles | None = None) -> bytes:
+    """Return the event's audit report: facts, the chain check, the BPMN path taken and every entry,
+    actions and steps named by `titles` (with their codes, for auditors), times in the display zone."""
+    titles = titles or Titles()
     entries = event_entries(event)
     intact = intact_flags(entries)
     report = audit.verify_chain()
@@ -134,7 +134,7 @@ def audit_report_pdf(event: Event, task_titles: Mapping[str, object] | None = No
         f"{event.starts_on.isoformat()} – {event.ends_on.isoformat()}",
         f"{_('Tier')}: {event.tier.title}", f"{_('Status')}: {event.status.title}",
     ]), size=9)
-    pdf.line_of(_("Generated on %(at)s (Asia/Shanghai).", at=_local(utcnow())), size=9)
+    pdf.line_of(_("Generated on %(at)s.", at=_local(utcnow())), size=9)
     if report.ok:
         pdf.line_of(_("The audit chain is intact: %(n)d entries checked.", n=report.checked), size=9)
     else:
@@ -142,13 +142,13 @@ def audit_report_pdf(event: Event, task_titles: Mapping[str, object] | None = No
         pdf.line_of(_("The audit chain is broken at entry %(seq)d: %(problem)s",
                       seq=report.first_broken_seq, problem=report.problem), size=9)
         pdf.set_text_color(0)
-    path = [str((task_titles or {}).get(name, name)) for name in bpmn_path(entries)]
+    path = [str(titles.steps.get(name, name)) for name in bpmn_path(entries)]
     path_label = _("Path taken")
     pdf.line_of(f"{path_label}: {' → '.join(path) if path else '—'}", size=9)
     pdf.ln(2)
     pdf.set_font(FONT, size=7)
-    header = ("#", _("When (UTC)"), _("Who"), _("Role"), _("What"), _("Task"), _("Why"), _("Data"), _("Hash"),
-              _("Intact"))
+    header = ("#", localtime.with_zone(_("When")), _("Who"), _("Role"), _("What"), _("Step"), _("Why"), _("Data"),
+              _("Hash"), _("Intact"))
     with pdf.table(col_widths=(8, 20, 18, 20, 30, 24, 36, 70, 20, 10), text_align="LEFT", line_height=3.6,
                    first_row_as_headings=True, headings_style=FontFace(emphasis="", fill_color=(225, 235, 225)),
                    repeat_headings=1) as table:
@@ -156,7 +156,10 @@ def audit_report_pdf(event: Event, task_titles: Mapping[str, object] | None = No
         for e in entries:
             detail = json.dumps(e.detail or {}, ensure_ascii=False, sort_keys=True)
             table.row([
-                str(e.seq), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.role or "", e.action, e.task or "",
+                str(e.seq), localtime.format_local(e.at, localtime.SECONDS), e.actor,
+                role_title(e.role),
+                f"{titles.actions.get(e.action, e.action)}\n{e.action}",
+                f"{titles.steps.get(e.task, e.task)}\n{e.task}" if e.task else "",
                 e.reason or "", detail if len(detail) <= DETAIL_CHARS else detail[:DETAIL_CHARS] + "…",
                 e.hash[:12], _("yes") if intact[e.seq] else _("NO"),
             ])

@@ -1,5 +1,5 @@
 """The account as CSV and XLSX: every line with its factor and source, the per-category
-subtotals and the total (issue 5, "Export")."""
+subtotals and the total (issue 5, "Export"), headed and worded in the UI's language (issue 18)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,20 @@ import io
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 
 from models import Event, db
-from models.accounting import AccountStage, ActivityLine, EmissionFactor, FactorSet
+from models.accounting import (
+    AccountStage,
+    ActivityLine,
+    EmissionCategory,
+    EmissionFactor,
+    FactorSet,
+    FactorStatus,
+    ReductionKind,
+)
 from processes.accounting.calculator import plain, round_tonnes
 from processes.accounting.summary import boundary_json, measures_json, stage_lines, stage_totals
 from processes.spreadsheet import add_sheet, empty_workbook, safe_cell, workbook_bytes
@@ -19,6 +29,15 @@ from processes.spreadsheet import add_sheet, empty_workbook, safe_cell, workbook
 COLUMNS = ("stage", "line", "category", "factor_key", "factor_name_zh", "factor_name_en", "factor_set",
            "quantity", "unit", "distance_km", "people", "kgco2e_per_unit", "gases", "source", "year", "status",
            "assumption", "note", "evidence_upload_id", "tco2e")
+HEADINGS = {
+    "stage": _l("Stage"), "line": _l("Line"), "category": _l("Category"), "factor_key": _l("Factor key"),
+    "factor_name_zh": _l("Factor (Chinese)"), "factor_name_en": _l("Factor (English)"),
+    "factor_set": _l("Factor set"), "quantity": _l("Quantity"), "unit": _l("Unit"),
+    "distance_km": _l("Distance (km)"), "people": _l("People"), "kgco2e_per_unit": _l("kg CO2e per unit"),
+    "gases": _l("Gases"), "source": _l("Source"), "year": _l("Year"), "status": _l("Factor status"),
+    "assumption": _l("Assumption"), "note": _l("Note"), "evidence_upload_id": _l("Evidence (file no.)"),
+    "tco2e": _l("t CO2e"),
+}
 
 
 def _stage(event: Event, stage: AccountStage | str | None) -> AccountStage:
@@ -68,34 +87,54 @@ def _cell(column: str, value: Any) -> Any:
     return str(round_tonnes(value)) if column == "tco2e" else plain(value)
 
 
+def _in_words(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of `account_rows`/`_total_rows` with its coded values in the UI's language."""
+    words = dict(row)
+    words["stage"] = AccountStage(row["stage"]).title
+    if row.get("category"):
+        words["category"] = EmissionCategory(row["category"]).title
+    if row.get("status"):
+        words["status"] = FactorStatus(row["status"]).title
+    words["line"] = {"subtotal": _("Subtotal"), "total": _("Total")}.get(row["line"], row["line"])
+    return words
+
+
+def _headings() -> list[str]:
+    return [str(HEADINGS[c]) for c in COLUMNS]
+
+
 def export_csv(event: Event, stage: AccountStage | str | None = None) -> str:
     """Return the account as CSV text (encode as UTF-8 with BOM for spreadsheet programs)."""
     stage = _stage(event, stage)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(_headings())
     for row in account_rows(event, stage) + _total_rows(event, stage):
-        writer.writerow({k: _cell(k, v) for k, v in row.items()})
+        words = _in_words(row)
+        writer.writerow([_cell(c, words.get(c)) for c in COLUMNS])
     return out.getvalue()
 
 
 def export_xlsx(event: Event, stage: AccountStage | str | None = None) -> bytes:
-    """Return the account as an XLSX workbook: account lines and totals, boundary, reductions."""
+    """Return the account as an XLSX workbook: account lines and totals, boundary, reductions, the event."""
     stage = _stage(event, stage)
     workbook = empty_workbook()
-    lines = account_rows(event, stage) + _total_rows(event, stage)
-    account = add_sheet(workbook, "Account", list(COLUMNS), [[row.get(c) for c in COLUMNS] for row in lines])
+    lines = [_in_words(row) for row in account_rows(event, stage) + _total_rows(event, stage)]
+    account = add_sheet(workbook, _("Account"), _headings(), [[row.get(c) for c in COLUMNS] for row in lines])
     tonnes_column = COLUMNS.index("tco2e") + 1
     for (cell,) in account.iter_rows(min_row=2, min_col=tonnes_column, max_col=tonnes_column):
         cell.number_format = "0.000"
-    add_sheet(workbook, "Boundary", ["category", "included", "reason"],
-              [[b["category"], b["included"], b["reason"]] for b in boundary_json(event)])
-    add_sheet(workbook, "Reductions", ["kind", "description", "expected_tco2e", "achieved_tco2e", "evidence_upload_id"],
-              [[m["kind"], m["description"], _number(m["expected_tco2e"]), _number(m["achieved_tco2e"]), m["evidence"]]
-               for m in measures_json(event)])
-    add_sheet(workbook, "Event", ["field", "value"],
-              [["event_id", event.id], ["name", event.name], ["starts_on", event.starts_on.isoformat()],
-               ["ends_on", event.ends_on.isoformat()], ["venue", event.venue], ["stage", stage.value]])
+    yes, no = _("yes"), _("no")
+    add_sheet(workbook, _("Boundary"), [_("Category"), _("Included in the boundary"), _("Reason for excluding it")],
+              [[EmissionCategory(b["category"]).title, yes if b["included"] else no, b["reason"]]
+               for b in boundary_json(event)])
+    add_sheet(workbook, _("Reductions"), [_("Measure"), _("Description"), _("Expected reduction (t CO2e)"),
+                                          _("Achieved reduction (t CO2e)"), _("Evidence (file no.)")],
+              [[ReductionKind(m["kind"]).title if m["kind"] else None, m["description"], _number(m["expected_tco2e"]),
+                _number(m["achieved_tco2e"]), m["evidence"]] for m in measures_json(event)])
+    add_sheet(workbook, _("Event"), [_("Field"), _("Value")],
+              [[_("Event no."), event.id], [_("Event"), event.name], [_("Starts on"), event.starts_on.isoformat()],
+               [_("Ends on"), event.ends_on.isoformat()], [_("Venue"), event.venue], [_("Stage"), stage.title]])
     return workbook_bytes(workbook)
 
 

@@ -16,7 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from processes.dates import LOCAL_TZ
+from processes.localtime import local_naive
 
 NUMBER_FORMATS = {"tonnes": "#,##0.000", "percent": "0.0", "int": "0", "event_id": "0", "date": "yyyy-mm-dd",
                   "datetime": "yyyy-mm-dd hh:mm"}
@@ -82,7 +82,7 @@ class Table:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(LOCAL_TZ).replace(tzinfo=None) if value.tzinfo else value
+        return local_naive(value) if value.tzinfo else value  # aware: an instant, shown in the display zone
     if value is None or isinstance(value, int | float | Decimal | str) or hasattr(value, "isoformat"):
         return value
     return str(value)  # lazy translations and the like

@@ -508,18 +508,19 @@ def test_exports_list_lines_factors_sources_and_totals(planned_event, organizer)
     rows = accounting.account_rows(planned_event)
     assert rows[0]["stage"] == "actual" and rows[0]["line"] == 1 and rows[0]["factor_set"] == 1
     assert "DESNZ" in rows[0]["source"] and rows[0]["assumption"] == "350 km × 120 people = 42000 pkm"
+    # the files speak the UI's language (English in unit tests): headings, categories, stages in words
     table = list(csv.DictReader(io.StringIO(accounting.export_csv(planned_event))))
-    assert [(r["line"], r["category"], r["quantity"], r["kgco2e_per_unit"], r["tco2e"]) for r in table] == [
-        ("1", "transport", "42000", "0.02776", "1.166"),
-        ("2", "catering", "1200", "1.58", "1.896"),
-        ("subtotal", "transport", "", "", "1.166"),
-        ("subtotal", "catering", "", "", "1.896"),
-        ("total", "", "", "", "3.062"),
+    assert [(r["Line"], r["Category"], r["Quantity"], r["kg CO2e per unit"], r["t CO2e"]) for r in table] == [
+        ("1", "Transport of participants and staff", "42000", "0.02776", "1.166"),
+        ("2", "Catering", "1200", "1.58", "1.896"),
+        ("Subtotal", "Transport of participants and staff", "", "", "1.166"),
+        ("Subtotal", "Catering", "", "", "1.896"),
+        ("Total", "", "", "", "3.062"),
     ]
-    assert "estimate" in accounting.export_csv(planned_event, "estimate")
+    assert "Estimate" in accounting.export_csv(planned_event, "estimate")
     workbook = load_workbook(io.BytesIO(accounting.export_xlsx(planned_event)))
     assert workbook.sheetnames == ["Account", "Boundary", "Reductions", "Event"]
     sheet = workbook["Account"]
-    assert sheet.cell(1, 1).value == "stage" and sheet.cell(sheet.max_row, 2).value == "total"
+    assert sheet.cell(1, 1).value == "Stage" and sheet.cell(sheet.max_row, 2).value == "Total"
     assert Decimal(str(sheet.cell(sheet.max_row, sheet.max_column).value)) == Decimal("3.062")
     assert workbook["Boundary"].max_row == 7 and workbook["Reductions"].max_row == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -15,9 +16,10 @@ from processes import audit, audit_export, reports_pdf
 from tests.disclosed import confirmed_self_commitment
 from tests.lifecycle import complete, plan_data, register
 from tests.pdftext import pdf_text, require_cjk_font, squeezed
-from webapp.tasks.titles import TASK_TITLES
+from webapp.tasks.titles import ACTION_TITLES, STEP_TITLES
 
 FORMULA = '=HYPERLINK("https://example.org","click")'
+TITLES = audit_export.Titles(ACTION_TITLES, STEP_TITLES)
 
 
 def returned_event() -> tuple[Event, int]:
@@ -73,39 +75,52 @@ def test_deleted_entry_breaks_the_link_of_the_next(demo, runner, client, api_tok
     assert_broken_at(seq + 1, runner, client, api_token)
 
 
+def _csv_rows(event: Event) -> list[dict[str, str]]:
+    """The CSV's rows keyed by the export's column names (its headings are in the UI's language)."""
+    heading, *rows = csv.reader(io.StringIO(audit_export.export_csv(event, TITLES)))
+    assert heading[:4] == ["No.", "When (Beijing time)", "Who (username)", "Role"], heading  # (English in unit tests)
+    return [dict(zip(audit_export.FILE_COLUMNS, row, strict=True)) for row in rows]
+
+
 def test_csv_export_has_every_entry_and_flags_a_tampered_one(demo):
     event, seq = returned_event()
-    rows = list(csv.DictReader(io.StringIO(audit_export.export_csv(event))))
+    rows = _csv_rows(event)
     assert [int(r["seq"]) for r in rows] == sorted(int(r["seq"]) for r in rows)
     assert len(rows) == len(db.session.execute(select(AuditEntry.seq).where(AuditEntry.event_id == event.id)).all())
-    assert {r["intact"] for r in rows} == {"True"}
+    assert {r["intact"] for r in rows} == {"yes"}
     returned = next(r for r in rows if int(r["seq"]) == seq)
     assert returned["reason"] == "'" + FORMULA, "spreadsheet formulas are neutralised"
     assert returned["actor"] == "commerce" and returned["task"] == "review_plan_sector" and len(returned["hash"]) == 64
+    # issue 18: in words beside the codes, the time in Beijing time
+    assert (returned["role"], returned["action_title"], returned["action"]) == ("Department staff", "plan returned",
+                                                                               "plan.returned")
+    entry = db.session.get(AuditEntry, seq)
+    assert returned["at"] == (entry.at.replace(tzinfo=entry.at.tzinfo or UTC) + timedelta(hours=8)).strftime(
+        "%Y-%m-%d %H:%M:%S")
     db.session.execute(text("UPDATE audit_entry SET reason = 'x' WHERE seq = :seq"), {"seq": seq})
     db.session.commit()
     db.session.expire_all()
-    rows = list(csv.DictReader(io.StringIO(audit_export.export_csv(event))))
-    assert [int(r["seq"]) for r in rows if r["intact"] == "False"] == [seq]
+    assert [int(r["seq"]) for r in _csv_rows(event) if r["intact"] == "no"] == [seq]
 
 
 def test_xlsx_export_has_entries_path_and_event(demo):
     event, seq = returned_event()
-    workbook = load_workbook(io.BytesIO(audit_export.export_xlsx(event)))
-    assert workbook.sheetnames == ["Audit", "Path", "Event"]
-    audit_sheet = workbook["Audit"]
+    workbook = load_workbook(io.BytesIO(audit_export.export_xlsx(event, TITLES)))
+    assert workbook.sheetnames == ["Audit trail", "Path taken", "Event"]
+    audit_sheet = workbook["Audit trail"]
     header = [c.value for c in audit_sheet[1]]
-    assert header == list(audit_export.COLUMNS)
-    reasons = [row[header.index("reason")] for row in audit_sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(header) == len(audit_export.FILE_COLUMNS) and "Why" in header
+    reasons = [row[header.index("Why")] for row in audit_sheet.iter_rows(min_row=2, values_only=True)]
     assert "'" + FORMULA in reasons
-    path = [row[1] for row in workbook["Path"].iter_rows(min_row=2, values_only=True)]
-    assert path == ["prepare_plan", "review_plan_sector"]
+    path = [row[1:] for row in workbook["Path taken"].iter_rows(min_row=2, values_only=True)]
+    assert path == [("Prepare the carbon-neutrality plan", "prepare_plan"),
+                    ("Review the plan (sector bureau)", "review_plan_sector")]
 
 
 def test_audit_report_pdf(app, demo):
     require_cjk_font(app)
     event, _seq = returned_event()
-    flat = squeezed(pdf_text(reports_pdf.audit_report_pdf(event, TASK_TITLES)))
+    flat = squeezed(pdf_text(reports_pdf.audit_report_pdf(event, TITLES)))
     assert squeezed(event.name) in flat and "plan.returned" in flat and "HYPERLINK" in flat
     assert squeezed("Prepare the carbon-neutrality plan") in flat, "the BPMN path taken"
     assert squeezed("The audit chain is intact") in flat

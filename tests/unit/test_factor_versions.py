@@ -48,7 +48,8 @@ def test_upgrade_adds_the_new_set_and_past_events_keep_their_figures(make_event)
     assert accounting.current_factor_set().id == new.id and "sha256 " + SHIPPED_SHA256[:12] in new.note
     db.session.expire_all()
     assert accounting.emissions_summary(event) == before and accounting.export_csv(event) == csv_before
-    assert "to-verify" in csv_before and "third-party transcription" in csv_before  # the old set's words, kept
+    assert "To be verified against the primary publication" in csv_before  # the old set's status, kept
+    assert "third-party transcription" in csv_before  # and its words
     lines = db.session.execute(select(ActivityLine).filter_by(event_id=event.id)).scalars().all()
     assert {line.factor_set_id for line in lines} == {old.id}
     assert old.factors["hotel_room_night"].status is FactorStatus.TO_VERIFY  # stored sets are never edited

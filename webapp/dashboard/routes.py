@@ -15,6 +15,7 @@ from flask_login import current_user
 from models.db import utcnow
 from processes import events, reports
 from processes.dates import local_today
+from processes.localtime import with_zone
 from processes.orgdata import COUNTY_NAMES
 from processes.reports import REPORT_ROLES, Scope, Table
 from webapp.authz import roles_required
@@ -53,7 +54,7 @@ def _xlsx(title: str, scope: Scope, tables: list[Table], today: date, name: str)
         (_("Year"), scope.year or _("All years")),
         (_("County"), county_label(scope.county, _locale()) if scope.county else _("All counties")),
         (_("Figures as of"), today),
-        (_("Exported at"), utcnow()),
+        (with_zone(_("Exported at")), utcnow()),
         (_("Exported by"), current_user.display_name),
     ]
     # Written row by row to a temporary file (in memory while small), then sent from it in chunks: a

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from models import Commitment, Event, Role, db
 from processes import audit_export, events, reports_pdf
 from webapp.authz import roles_required
-from webapp.tasks.titles import TASK_TITLES
+from webapp.tasks.titles import ACTION_TITLES, STEP_TITLES
 
 bp = Blueprint("documents", __name__, url_prefix="/events")
 # API.md: the event's audit trail is for its organizer, the departments and auditors.
+AUDIT_TITLES = audit_export.Titles(ACTION_TITLES, STEP_TITLES)  # the exports name actions and steps in words
 AUDIT_READERS = (Role.ORGANIZER, Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.AUDITOR, Role.ADMIN)
 MIMETYPES = {
     "csv": "text/csv",
@@ -53,11 +54,11 @@ def audit_export_file(event_id: int, fmt: str):  # noqa: ANN201
     """The event's audit trail: every entry with its hash, and the BPMN path taken."""
     event = events.get_event_for(current_user, event_id)
     if fmt == "csv":
-        body = audit_export.export_csv(event).encode("utf-8-sig")
+        body = audit_export.export_csv(event, AUDIT_TITLES).encode("utf-8-sig")
     elif fmt == "xlsx":
-        body = audit_export.export_xlsx(event)
+        body = audit_export.export_xlsx(event, AUDIT_TITLES)
     else:
-        body = reports_pdf.audit_report_pdf(event, TASK_TITLES)
+        body = reports_pdf.audit_report_pdf(event, AUDIT_TITLES)
     return download(body, f"event-{event.id}-audit.{fmt}", fmt)
 
 

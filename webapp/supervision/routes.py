@@ -6,20 +6,28 @@ from io import BytesIO
 
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from openpyxl import Workbook
 
 from models import Role
-from models.sinks import SinkStatus
+from models.sinks import SinkStatus, SinkType
 from processes import sinks
 from processes.orgdata import COUNTY_NAMES
+from processes.spreadsheet import add_sheet, empty_workbook, workbook_bytes
 from webapp.authz import roles_required
+from webapp.tasks.titles import DEADLINE_STATUS_TITLES
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision", template_folder="templates")
 SUPERVISORS = (Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.AUDITOR, Role.ADMIN)
-COLUMNS = ["id", "name", "sink_type", "event_id", "event_name", "county", "location", "area_ha", "expected_tco2e",
-           "crediting_period_years", "applied_on", "application_due", "application_status", "status",
-           "validated_tco2e", "validated_on", "validation_due", "validation_status"]
+COLUMNS = {  # the export's columns (keys of sinks.sink_rows) and their headings
+    "id": _l("Project no."), "name": _l("Project"), "sink_type": _l("Sink type"), "event_id": _l("Event no."),
+    "event_name": _l("Event"), "county": _l("County"), "location": _l("Location"), "area_ha": _l("Area (ha)"),
+    "expected_tco2e": _l("Expected (t CO2e)"), "crediting_period_years": _l("Crediting period (years)"),
+    "applied_on": _l("Applied on"), "application_due": _l("Application due"),
+    "application_status": _l("Application deadline"), "status": _l("Status"),
+    "validated_tco2e": _l("Validated (t CO2e)"), "validated_on": _l("Validated on"),
+    "validation_due": _l("Validation due"), "validation_status": _l("Validation deadline"),
+}
 
 
 def _rows() -> list[dict]:
@@ -40,15 +48,16 @@ def sink_projects():  # noqa: ANN201
 @bp.route("/sink-projects.xlsx")
 @roles_required(*SUPERVISORS)
 def sink_projects_xlsx():  # noqa: ANN201
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Sink projects")[:31]
-    sheet.append(COLUMNS + ["monitoring_reports"])
-    for row in _rows():
-        sheet.append([row.get(c) for c in COLUMNS] + [
-            "; ".join(f"{r['submitted_on']} sha256:{r['sha256'][:12]}" for r in row["monitoring_reports"])])
-    buffer = BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name="sink-projects.xlsx",
+    """The supervision list as XLSX, headed and worded in the UI's language."""
+    def words(row: dict) -> list:
+        coded = {"sink_type": SinkType(row["sink_type"]).title, "status": SinkStatus(row["status"]).title,
+                 "application_status": DEADLINE_STATUS_TITLES[row["application_status"]],
+                 "validation_status": DEADLINE_STATUS_TITLES[row["validation_status"]]}
+        return [str(coded[c]) if c in coded else row.get(c) for c in COLUMNS] + [
+            "; ".join(f"{r['submitted_on']} SHA-256 {r['sha256'][:12]}" for r in row["monitoring_reports"])]
+
+    book = empty_workbook()
+    add_sheet(book, _("Sink projects")[:31], [str(title) for title in COLUMNS.values()] + [_("Monitoring reports")],
+              [words(row) for row in _rows()])
+    return send_file(BytesIO(workbook_bytes(book)), as_attachment=True, download_name="sink-projects.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
