@@ -35,6 +35,7 @@ from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from . import upstream
 from .runtime import _run, failed_step, waiting_timers
 from .scripting import ScriptEngine
 from .state import _REGISTRY
@@ -306,8 +307,7 @@ def _repredict(workflow: Workflow) -> None:
             continue
         if {child.task_spec for child in children} == set(task.task_spec.outputs):
             continue
-        task._drop_children(force=True)
-        task.task_spec._predict(task, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE | TaskState.STARTED)
+        upstream.repredict(task)
 
 
 def _prune(workflow: Workflow) -> None:
@@ -319,7 +319,7 @@ def _prune(workflow: Workflow) -> None:
         if not task.has_state(TaskState.PREDICTED_MASK):
             raise RuntimeError(f"task {task.task_spec.name} ({TaskState.get_name(task.state)}) has no spec "
                                f"in the new version of {workflow.spec.name}")
-        workflow._remove_task(task.id)
+        upstream.remove_task(workflow, task.id)
 
 
 def _timer_changes(before: dict[tuple[str, str], datetime],

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import lru_cache
-from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from . import upstream
 from .scripting import InjectedClockTimer, ScriptEngine
 from .views import ProcessSpecs, Workflow
 
@@ -103,14 +103,7 @@ def restore(specs: ProcessSpecs, state_json: str) -> Workflow:
     if state.pop(_VERSION_KEY) != _SERIALIZER.VERSION:
         raise ValueError("the state was serialized by another SpiffWorkflow serializer version")
     _expand(state)
-    # The steps of BpmnWorkflowConverter.from_dict (SpiffWorkflow 3.2) after it restored the specs.
-    converter = _REGISTRY.convert_from_dict["BpmnWorkflow"].args[0].__self__
-    wf = Workflow(specs.top, specs.subprocesses, deserializing=True)
-    wf.tasks = converter.mapping_from_dict(state["tasks"], UUID, workflow=wf)
-    wf.task_tree = wf.tasks.get(UUID(state["root"]))
-    converter.set_default_attributes(wf, state)
-    converter.subprocesses_from_dict(state["subprocesses"], wf)
-    wf.bpmn_events = _REGISTRY.restore(state.pop("bpmn_events", []))
+    wf = upstream.restore_instance(_REGISTRY, specs.top, specs.subprocesses, state)
     wf.script_engine = ScriptEngine({})
     return wf
 
