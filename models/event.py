@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint, and_, or_
+from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Integer, Numeric, String, UniqueConstraint, and_, or_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
@@ -119,6 +120,9 @@ class Event(TimestampMixin, db.Model):
     venue: Mapped[str] = mapped_column(String(200))
     county: Mapped[str] = mapped_column(String(20), index=True, comment="county/district of the venue")
     fiscal_funding_requested: Mapped[bool] = mapped_column(default=False)
+    funding_requested_cny: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), comment=(
+        "the municipal fiscal funding the organizer asks for, in yuan (R-DEPT-FIN); Finance grants more "
+        "only with a stated reason"))
     tier: Mapped[Tier] = mapped_column(_enum(Tier), index=True)
     status: Mapped[EventStatus] = mapped_column(_enum(EventStatus), index=True, default=EventStatus.PLANNING)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)

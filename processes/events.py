@@ -13,7 +13,7 @@ from models import Event, EventDeadline, HumanTask, Organization, Role, User, db
 from models.db import utcnow
 from models.event import EventKind, EventStatus, Sector, Tier
 from models.org import DepartmentKind, OrganizerType
-from processes import audit, workflow
+from processes import audit, funding, workflow
 from processes.dates import local_today
 from processes.errors import Forbidden, Invalid, NotFound
 from processes.lanes import SECTOR_DEPARTMENT
@@ -22,7 +22,7 @@ from processes.tiers import tier_for
 
 REGISTRATION_FIELDS = (
     "name", "kind", "sector", "organizers", "organizer_type", "participants", "starts_on", "ends_on",
-    "venue", "county", "fiscal_funding_requested",
+    "venue", "county", "fiscal_funding_requested", "funding_requested_cny",
 )
 ALL_SEEING_DEPARTMENTS = {DepartmentKind.DRC}  # coordination: read access to everything
 
@@ -64,6 +64,7 @@ def register_event(actor: User, data: dict[str, Any], now: datetime | None = Non
     if actor.role != Role.ORGANIZER or actor.organization_id is None:
         raise Forbidden(_l("Only organizers register events."))
     errors = _check(data)
+    requested = funding.requested_amount(data, errors)  # R-DEPT-FIN: the amount Finance reviews
     if errors:
         raise Invalid(_l("Please correct the marked fields."), errors)
     event = Event(
@@ -78,6 +79,7 @@ def register_event(actor: User, data: dict[str, Any], now: datetime | None = Non
         venue=data["venue"].strip(),
         county=data["county"],
         fiscal_funding_requested=bool(data.get("fiscal_funding_requested")),
+        funding_requested_cny=requested,
         tier=tier_for(data["participants"]),
         organization_id=actor.organization_id,
         created_by_id=actor.id,
@@ -86,6 +88,7 @@ def register_event(actor: User, data: dict[str, Any], now: datetime | None = Non
     db.session.flush()
     audit.record(actor, "event.registered", event=event,
                  data={"participants": event.participants, "tier": event.tier.value,
+                       "funding_requested_cny": str(requested) if requested is not None else None,
                        "requirement": "R-TIER-1/R-TIER-2/R-TIER-0"})
     workflow.start_process(event, actor, now or utcnow())
     return event

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from models import Commitment, Decision, Evaluation, Event, HumanTask, User, VerifierBody, db
 from models.offsets import Instrument, OffsetPlanLine
 from models.uploads import Upload
-from processes import accounting, audit, duties, offsets, serials, signals, sinks, uploads
+from processes import accounting, audit, duties, funding, offsets, serials, signals, sinks, uploads
 from processes.commitment import declaration_text, digest
 from processes.dates import local_today
 from processes.errors import Invalid
@@ -97,6 +97,7 @@ def _review(variable: str):  # noqa: ANN202
             amount = data.get("amount_cny")
             if not isinstance(amount, Decimal) or amount < 0:
                 raise Invalid(_l("State the amount of funding."), {"amount_cny": [_l("A non-negative amount.")]})
+            funding.check_grant(event, task, actor, amount, data.get("over_request_reason"))
             extra["amount_cny"] = amount
         _decide(event, task, actor, decision, comment, **extra)
         if decision == "return":

@@ -28,7 +28,7 @@ def registration(participants: int = 600, *, starts_in_days: int = 30, days: int
     return {"name": name, "kind": "exhibition", "sector": sector, "organizers": ["济宁会展服务有限公司"],
             "organizer_type": "enterprise", "participants": participants, "starts_on": starts,
             "ends_on": starts + timedelta(days=days - 1), "venue": "济宁国际会展中心", "county": county,
-            "fiscal_funding_requested": funding}
+            "fiscal_funding_requested": funding, "funding_requested_cny": Decimal("80000") if funding else None}
 
 
 def register(participants: int = 600, **kwargs: Any) -> Event:

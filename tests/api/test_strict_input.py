@@ -130,7 +130,8 @@ def test_a_json_integer_quantity_is_accepted_within_its_bound(client, demo, orga
 
 
 def _to_funding_review(client, organizer) -> int:  # noqa: ANN001
-    response = client.post("/api/v1/events", json=event_body(fiscal_funding_requested=True), headers=organizer)
+    body = event_body(fiscal_funding_requested=True, funding_requested_cny="999999999999.99")  # the most
+    response = client.post("/api/v1/events", json=body, headers=organizer)
     event = db.session.get(Event, response.get_json()["id"])
     assert complete(client, organizer, open_task(event, "prepare_plan").id, plan_body()).status_code == 200
     return open_task(event, "review_funding").id

@@ -71,6 +71,7 @@ def event_json(event: Event, user: Any) -> dict[str, Any]:
         "venue": event.venue,
         "county": event.county,
         "fiscal_funding_requested": event.fiscal_funding_requested,
+        "funding_requested_cny": str(event.funding_requested_cny) if event.funding_requested_cny is not None else None,
         "tier": event.tier.value,
         "status": event.status.value,
         "verifier_body": event.verifier_body_id,

@@ -9,8 +9,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from models.event import EventKind, Sector
 from models.org import OrganizerType
+from processes import bounds
 from processes.orgdata import COUNTY_NAMES
-from webapp.fields import DayField, LinesField
+from webapp.fields import DayField, LinesField, QuantityField
 
 MAX_ORGANIZERS = 50  # organizing units named on one event
 
@@ -35,3 +36,7 @@ class EventForm(FlaskForm):
     county = SelectField(_l("County or district of the venue"), choices=[(c, c) for c in COUNTY_NAMES])
     fiscal_funding_requested = BooleanField(_l("Municipal fiscal funding is requested (Finance Bureau reviews)"),
                                             validators=[Optional()])
+    funding_requested_cny = QuantityField(_l("Fiscal funding requested (yuan)"), validators=[Optional()],
+                                          amount=bounds.CNY,
+                                          description=_l("Only with fiscal funding: the amount you ask for. The "
+                                                         "Finance Bureau grants at most this unless it says why."))

@@ -125,7 +125,10 @@ class ReviewForm(FlaskForm):
 class FundingReviewForm(ReviewForm):
     """review_funding (Finance, R-DEPT-FIN)."""
 
-    amount_cny = QuantityField(_l("Funding granted (CNY)"), validators=[Optional()], amount=bounds.CNY)
+    amount_cny = QuantityField(_l("Funding granted (CNY)"), validators=[Optional()], amount=bounds.CNY,
+                               description=_l("At most the amount the organizer requested, unless you say why "
+                                              "more below."))
+    over_request_reason = TextAreaField(_l("Why more than requested"), validators=[Optional(), Length(max=1000)])
 
 
 class ReportReductionsForm(FlaskForm):

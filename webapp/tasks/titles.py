@@ -114,6 +114,7 @@ ACTION_TITLES = {
     "event.participants_changed": _l("participant count changed"),
     "event.registered": _l("event registered"),
     "factors.imported": _l("emission factors imported"),
+    "funding.granted_over_request": _l("funding granted above the request"),
     "offsets.cancellation_overdue": _l("units cancelled after the deadline"),
     "offsets.cancellation_reversed": _l("cancellation reversed"),
     "offsets.cancelled": _l("offset units cancelled"),
