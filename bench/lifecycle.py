@@ -261,7 +261,8 @@ def service_lifecycle(serial_no: int, run: ServiceRun | None, profiler: cProfile
 
 
 # --------------------------------------------------------------------------- bare engine
-_NO_SERVICES: engine.Services = {"publish_plan": lambda _data: None, "disclose": lambda _data: None}
+_NO_SERVICES: engine.Services = {"publish_plan": lambda _data: None, "disclose": lambda _data: None,
+                                "check_coverage": lambda _data: True}
 
 
 def _bare_start_variables(event_id: int) -> tuple[dict[str, Any], SimpleNamespace]:
