@@ -8,6 +8,7 @@ from models.event import Event, EventDeadline
 from models.notifications import EmailOutbox, Notification, NotificationKind, NotificationPreference
 from models.org import ApiToken, Department, Organization, Role, User, VerifierBody, VerifierConflict
 from models.policy import PolicyDocument
+from models.registry import CancellationCheck, RegistryImport, RetirementRecord
 from models.tasks import Comment, Decision
 from models.uploads import Upload
 from models.workflow import HumanTask, ProcessInstance, ProcessMigration, ProcessVersion
@@ -22,6 +23,7 @@ __all__ = [
     "ApiToken",
     "AuditCheckpoint",
     "AuditEntry",
+    "CancellationCheck",
     "Comment",
     "Commitment",
     "Decision",
@@ -39,6 +41,8 @@ __all__ = [
     "ProcessInstance",
     "ProcessMigration",
     "ProcessVersion",
+    "RegistryImport",
+    "RetirementRecord",
     "Role",
     "Upload",
     "User",

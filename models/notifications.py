@@ -25,6 +25,7 @@ class NotificationKind(LabelledEnum):
     DEADLINE_PASSED = "deadline_passed"
     EVALUATION_CONCLUDED = "evaluation_concluded"
     EVENT_DISCLOSED = "event_disclosed"
+    REGISTRY_CONFLICT = "registry_conflict"  # R-CAN-2: the registry's data contradicts a cancellation
     DIGEST = "digest"  # email only: the daily digest of a department lead
 
     @classmethod
@@ -40,6 +41,7 @@ class NotificationKind(LabelledEnum):
             cls.DEADLINE_PASSED: _l("A deadline of the plan passed"),
             cls.EVALUATION_CONCLUDED: _l("The third-party evaluation is concluded"),
             cls.EVENT_DISCLOSED: _l("An event is confirmed and disclosed"),
+            cls.REGISTRY_CONFLICT: _l("A cancellation conflicts with the registry's data"),
             cls.DIGEST: _l("Daily digest (department leads)"),
         }
 

@@ -12,6 +12,7 @@ Recipients (exactly these, nobody else):
   users and the supervising department (the venue's EEB for offsetting, Natural Resources for
   sink projects);
 - an event is disclosed (R-DIS-1): the supervising EEB;
+- a cancellation conflicts with the registry's own data (R-CAN-2, issue #22): the supervising EEB;
 - a task is due soon or overdue: its holder (the claimant, else everyone who sees it).
 
 Email texts are the Jinja templates `notifications/email/*.{zh,en}.txt` (first line = subject),
@@ -20,6 +21,7 @@ rendered in the recipient's language.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,9 +57,10 @@ KINDS_BY_ROLE: dict[Role, tuple[NotificationKind, ...]] = {
     Role.ORGANIZER: (K.TASK_CREATED, K.TASK_DUE, K.TASK_OVERDUE, K.PLAN_RETURNED, K.PLAN_PUBLISHED,
                      K.DEADLINE_APPROACHING, K.DEADLINE_PASSED, K.EVALUATION_CONCLUDED),
     Role.DEPARTMENT_STAFF: (K.TASK_CREATED, K.TASK_REASSIGNED, K.TASK_DUE, K.TASK_OVERDUE,
-                            K.DEADLINE_APPROACHING, K.DEADLINE_PASSED, K.EVENT_DISCLOSED),
+                            K.DEADLINE_APPROACHING, K.DEADLINE_PASSED, K.EVENT_DISCLOSED, K.REGISTRY_CONFLICT),
     Role.DEPARTMENT_LEAD: (K.TASK_CREATED, K.TASK_REASSIGNED, K.TASK_DUE, K.TASK_OVERDUE,
-                           K.DEADLINE_APPROACHING, K.DEADLINE_PASSED, K.EVENT_DISCLOSED, K.DIGEST),
+                           K.DEADLINE_APPROACHING, K.DEADLINE_PASSED, K.EVENT_DISCLOSED, K.REGISTRY_CONFLICT,
+                           K.DIGEST),
     Role.VERIFIER: (K.TASK_CREATED, K.TASK_DUE, K.TASK_OVERDUE),
 }
 SINK_DEADLINES = (DeadlineKind.SINK_APPLICATION, DeadlineKind.SINK_VALIDATION)
@@ -243,6 +246,20 @@ def _on_event_disclosed(event: Event) -> None:
     notify(department_users(department_id) if department_id else [], K.EVENT_DISCLOSED, event=event, params={})
 
 
+def _on_registry_conflict(event: Event, *, cancellation: Any, record: Any, reason: str | None,
+                          other_cancellation_id: int | None) -> None:
+    """R-CAN-2: the venue's EEB hears of each new conflict once (per line and record or other line)."""
+    department_id = supervising_department(event, DeadlineKind.OFFSET)
+    params = {"cancellation_id": cancellation.id, "serial": cancellation.serial_from, "reason": reason,
+              "record_serial": record.serial if record else None,
+              "record_beneficiary": record.beneficiary if record else None,
+              "other_cancellation_id": other_cancellation_id}
+    same = hashlib.sha256(f"{record.serial}|{record.beneficiary}".encode()).hexdigest()[:16] if record else None
+    key = f"registry-conflict:{cancellation.id}:{same or f'c{other_cancellation_id}'}"
+    notify(department_users(department_id) if department_id else [], K.REGISTRY_CONFLICT, event=event,
+           params=params, dedupe_key=key)
+
+
 def connect_subscribers() -> None:
     """Subscribe to the domain signals (idempotent: connecting twice keeps one subscription)."""
     signals.task_created.connect(_on_task_created)
@@ -252,6 +269,7 @@ def connect_subscribers() -> None:
     signals.deadline_passed.connect(_on_deadline_passed)
     signals.evaluation_concluded.connect(_on_evaluation_concluded)
     signals.event_disclosed.connect(_on_event_disclosed)
+    signals.registry_conflict.connect(_on_registry_conflict)
 
 
 # --------------------------------------------------------------------------- reading

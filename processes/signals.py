@@ -21,3 +21,6 @@ deadline_passed = _signals.signal("deadline-passed")
 evaluation_concluded = _signals.signal("evaluation-concluded")
 #: sender=Event — the event's neutrality and cancellations are public (R-DIS-1)
 event_disclosed = _signals.signal("event-disclosed")
+#: sender=Event, cancellation=Cancellation, record=RetirementRecord | None, reason=str,
+#: other_cancellation_id=int | None — the registry's data contradicts a ledger line (R-CAN-2, issue #22)
+registry_conflict = _signals.signal("registry-conflict")

@@ -73,6 +73,15 @@ def render(notification: Notification) -> Rendered:
     elif kind == K.EVENT_DISCLOSED:
         title = _("Confirmed carbon neutral and disclosed: %(event)s", event=event)
         body = _("The neutrality statement and cancellation records are public.")  # R-DIS-1
+    elif kind == K.REGISTRY_CONFLICT:
+        title = _("A cancellation conflicts with the registry's data: %(event)s", event=event)
+        if p.get("reason") == "two_ledger_lines":
+            body = _("Serial %(serial)s: the same units stand in another ledger line (no. %(other)s).",
+                     serial=p.get("serial") or "", other=p.get("other_cancellation_id") or "—")
+        else:
+            body = _("Serial %(serial)s: the registry records these units as retired for “%(beneficiary)s”.",
+                     serial=p.get("serial") or "", beneficiary=p.get("record_beneficiary") or "—")
+        lines = [p["record_serial"]] if p.get("record_serial") else []
     else:
         title, body = kind.title, event
     return Rendered(title=title, body=body, lines=lines)
