@@ -44,6 +44,8 @@ class Config:
     DATABASE_PREPARED_STATEMENTS: bool = _bool("DATABASE_PREPARED_STATEMENTS", True)
     UPLOAD_DIR: str | None = os.environ.get("UPLOAD_DIR")
     MAX_UPLOAD_MB: int = int(os.environ.get("MAX_UPLOAD_MB", "20"))
+    # A registry's public export (issue #22): larger imports are refused whole with 413.
+    REGISTRY_IMPORT_MAX_MB: int = int(os.environ.get("REGISTRY_IMPORT_MAX_MB", "200"))
     BABEL_DEFAULT_LOCALE: str = os.environ.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")
     # Times are stored in UTC and shown in this zone (pages, exports, documents; processes/localtime.py).
     TIMEZONE: str = os.environ.get("TIMEZONE", "Asia/Shanghai")

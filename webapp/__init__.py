@@ -86,10 +86,11 @@ def create_app(config_object: object | str | None = None) -> Flask:
     security.register(app)
     templating.register(app)
 
-    from webapp import cli, factors_cli
+    from webapp import cli, factors_cli, registry_cli
 
     cli.register(app)
     factors_cli.register(app)
+    registry_cli.register(app)
     return app
 
 
