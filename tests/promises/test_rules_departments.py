@@ -29,7 +29,7 @@ from tests.lifecycle import (
     upload_for,
     user,
 )
-from tests.promises.organs import organ
+from tests.promises.steps import apply_for_sink, organ
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -116,6 +116,18 @@ def test_r_dept_spo_commerce_cannot_claim_or_review_a_sports_event_through_the_a
     assert (task.status, task.claimed_by_id) == ("open", None)
     assert client.post(f"/api/v1/tasks/{task.id}/complete", json={"decision": "approve"},
                        headers=api_token("sports")).status_code == 200
+
+
+@pytest.mark.xfail(strict=True, reason="BREAK (R-DEPT-GOA, R-POL-2): an event whose lead organizer is declared an "
+                   "enterprise is accepted as a party and government organs' internal event and signed off by the "
+                   "Government Offices Administration; processes/events.py _check does not relate sector and "
+                   "organizer_type")
+@pytest.mark.parametrize("organizer_type", ["enterprise", "social_organization"])
+def test_r_dept_goa_an_event_led_by_a_non_organ_is_not_an_organs_internal_event(organizer_type):
+    with pytest.raises(Invalid) as err:
+        events.register_event(user("organizer"), registration(600) | {
+            "kind": "meeting", "sector": "government", "organizer_type": organizer_type})
+    assert {"sector", "organizer_type"} & set(err.value.fields)
 
 
 def test_r_dept_goa_an_organ_of_the_plan_never_signs_off_its_own_event():
@@ -207,10 +219,7 @@ def test_r_dept_fin_an_absurd_grant_is_refused_naming_the_amount(client, api_tok
 def _sink_registered() -> Event:
     event = register(300)
     to_offsetting(event, units=False, sink=True)
-    complete(event, "register_sink_project", "organizer", {
-        "name": "泗水新造林", "project_code": "SD-LY-0001", "sink_type": "forestry", "location": "泗水县",
-        "area_ha": Decimal("120"), "expected_tco2e": Decimal("20"), "crediting_period_years": 20,
-        "applied_on": event.ends_on + timedelta(days=5)}, now=after_event(event, 5))
+    apply_for_sink(event)
     return event
 
 

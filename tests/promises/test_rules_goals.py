@@ -31,7 +31,7 @@ from tests.lifecycle import (
     to_offsetting,
     user,
 )
-from tests.promises.organs import organ
+from tests.promises.steps import organ
 
 pytestmark = pytest.mark.usefixtures("demo")
 TODAY = date.today()

@@ -16,7 +16,7 @@ from models import AuditEntry, EventDeadline, HumanTask, db
 from models.event import DeadlineKind
 from models.offsets import Cancellation
 from processes import accounting, events, offsets, sinks, workflow
-from processes.dates import end_of_day, sink_application_due
+from processes.dates import end_of_day, sink_application_due, sink_validation_due
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
 from processes.task_handlers import HANDLERS
 from tests.lifecycle import (
@@ -35,6 +35,7 @@ from tests.lifecycle import (
     upload_for,
     user,
 )
+from tests.promises.steps import apply_for_sink
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -133,6 +134,16 @@ def test_r_plan_1_an_excluded_category_needs_its_reason():
     fields = _fields(workflow.complete_task, user("organizer"), open_task(event, "prepare_plan").id,
                      plan_data() | {"boundary": boundary}, HANDLERS)
     assert any(key.endswith("-reason") for key in fields)
+
+
+def test_r_plan_1_an_estimate_outside_the_declared_boundary_is_refused():
+    event = register(300)
+    boundary = [{"category": line["category"], "included": line["category"] != "venue_energy",
+                 "reason": "场馆自带光伏 own solar" if line["category"] == "venue_energy" else None}
+                for line in plan_data()["boundary"]]
+    fields = _fields(workflow.complete_task, user("organizer"), open_task(event, "prepare_plan").id,
+                     plan_data() | {"boundary": boundary}, HANDLERS)
+    assert any(key.startswith("estimate-0") for key in fields), fields
 
 
 def _published(event) -> bool:  # noqa: ANN001
@@ -524,6 +535,17 @@ def test_r_time_2_validation_never_precedes_the_application(make_event):
     assert "validated_on" in fields
 
 
+def _sink_deadline(event, kind: DeadlineKind) -> EventDeadline:  # noqa: ANN001
+    return db.session.execute(select(EventDeadline).where(
+        EventDeadline.event_id == event.id, EventDeadline.kind == kind)).scalar_one()
+
+
+def _nr_follow_up(event):  # noqa: ANN001,ANN202
+    return db.session.execute(select(HumanTask).where(
+        HumanTask.event_id == event.id, HumanTask.name == "follow_up_overdue",
+        HumanTask.department.has(code="nr"))).scalar()
+
+
 def test_r_time_2_the_application_deadline_passes_after_its_last_day_in_jining():
     event = register(300)
     to_offsetting(event, units=False, sink=True)
@@ -531,14 +553,28 @@ def test_r_time_2_the_application_deadline_passes_after_its_last_day_in_jining()
     due = sink_application_due(event.ends_on)
     workflow.tick(end_of_day(due) - timedelta(seconds=1))  # 23:59:59 on the last day (the 6 months are past)
     db.session.commit()
-    deadline = db.session.execute(select(EventDeadline).where(
-        EventDeadline.event_id == event.id, EventDeadline.kind == DeadlineKind.SINK_APPLICATION)).scalar_one()
+    deadline = _sink_deadline(event, DeadlineKind.SINK_APPLICATION)
     assert deadline.due_on == due and deadline.status == "open"
-    nr_follow_up = select(HumanTask).where(HumanTask.event_id == event.id, HumanTask.name == "follow_up_overdue",
-                                           HumanTask.department.has(code="nr"))
-    assert db.session.execute(nr_follow_up).scalar() is None
+    assert _nr_follow_up(event) is None
     workflow.tick(end_of_day(due))
     db.session.commit()
     db.session.refresh(deadline)
     assert deadline.status == "overdue"
-    assert db.session.execute(nr_follow_up).scalar() is not None
+    assert _nr_follow_up(event) is not None
+
+
+def test_r_time_2_the_validation_deadline_passes_after_its_last_day_in_jining():
+    event = register(300)
+    to_offsetting(event, units=False, sink=True)
+    apply_for_sink(event, code=None)
+    assert _sink_deadline(event, DeadlineKind.SINK_APPLICATION).status == "met"
+    due = sink_validation_due(event.ends_on)
+    workflow.tick(end_of_day(due) - timedelta(seconds=1))
+    db.session.commit()
+    deadline = _sink_deadline(event, DeadlineKind.SINK_VALIDATION)
+    assert (deadline.due_on, deadline.status, _nr_follow_up(event)) == (due, "open", None)
+    workflow.tick(end_of_day(due))
+    db.session.commit()
+    db.session.refresh(deadline)
+    assert deadline.status == "overdue" and _nr_follow_up(event) is not None
+    assert "validate_sink_project" in open_names(event), "the validation itself stays to be done"

@@ -27,8 +27,10 @@ from tests.lifecycle import (
     register,
     report_reductions,
     to_offsetting,
+    upload_for,
     user,
 )
+from tests.promises.steps import apply_for_sink
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -220,3 +222,23 @@ def test_r_dis_1_cancelled_units_stay_public_with_their_evidence_after_confirmat
     assert sum(Decimal(c["quantity_tco2e"]) for c in public["cancellations"]) >= Decimal(
         public["neutrality"]["actual_tco2e"])
     assert public["neutrality"]["confirmation"]["neutral_on"] == (event.ends_on + timedelta(days=3)).isoformat()
+
+
+def test_r_plat_1_a_sink_offset_is_disclosed_with_its_project_and_validated_tonnes(client):
+    event = register(300)
+    to_offsetting(event, units=False, sink=True)
+    apply_for_sink(event)
+    assert _public(client, event)["neutrality"] is None
+    complete(event, "validate_sink_project", "nr", {
+        "monitoring_report": upload_for(event, "nr", "monitoring.pdf"), "validated_tco2e": Decimal("15"),
+        "validated_on": event.ends_on + timedelta(days=6), "decision": "approve", "comment": None},
+        now=after_event(event, 6))
+    complete(event, "sign_commitment", "organizer", {"confirmation_method": "自我承诺", "truthful": True,
+                                                      "neutral_on": event.ends_on + timedelta(days=6)},
+             now=after_event(event, 7))
+    neutrality = _public(client, event)["neutrality"]
+    project = neutrality["sink_project"]
+    assert (project["project_code"], project["status"], project["validated_tco2e"], project["validated_on"]) == (
+        "SD-LY-0077", "validated", "15.000", (event.ends_on + timedelta(days=6)).isoformat())
+    assert neutrality["offsets"]["sink_validated_tco2e"] == "15.000"
+    assert neutrality["offsets"]["coverage_percent"] == "110" and neutrality["cancellations"] == []
