@@ -26,6 +26,7 @@ from processes import accounting, bounds, offsets
 from processes.dates import LOCAL_TZ
 from processes.errors import Invalid, NotFound
 from processes.orgdata import COUNTY_NAMES
+from processes.registry import status as registry_status
 
 
 class PublicStatus(LabelledEnum):
@@ -185,13 +186,17 @@ def _plan(event: Event, emissions: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cancellations(event: Event) -> list[dict[str, Any]]:
-    """R-DIS-1, R-CAN-2: the records that count (reversed rows left out); the certificate by its hash only."""
+    """R-DIS-1, R-CAN-2: the records that count (reversed rows left out); the certificate by its hash only;
+    what the registry's own data says (a record only when it names the event or nobody, issue #22)."""
+    rows = offsets.active_cancellations(event)
+    shown = registry_status.statuses(row.id for row in rows)
     return [{
         "registry": row.unit_registry.value, "registry_name": row.registry_name, "instrument": row.instrument.value,
         "project_name": row.project_name, "project_code": row.project_code, "vintage": row.vintage,
         "serial_from": row.serial_from, "serial_to": row.serial_to, "quantity_tco2e": offsets.tco2e(row.quantity_tco2e),
         "cancelled_on": row.cancelled_on.isoformat(), "evidence_sha256": row.evidence_sha256,
-    } for row in offsets.active_cancellations(event)]
+        **registry_status.fields(shown.get(row.id), public=True),
+    } for row in rows]
 
 
 def _sink_project(event: Event) -> dict[str, Any] | None:

@@ -58,6 +58,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
         main,
         notifications,
         public,
+        registry,
         supervision,
         tasks,
     )
@@ -73,6 +74,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
     app.register_blueprint(public.bp)  # no sign-in: what is disclosed (R-DIS-1, R-PLAT-1)
     app.register_blueprint(documents.bp)
     app.register_blueprint(supervision.bp)
+    app.register_blueprint(registry.bp)  # registry data beside the ledger (issue #22, R-CAN-2)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens only, never cookies
 

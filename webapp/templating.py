@@ -43,6 +43,8 @@ NAV: list[NavItem] = [
             (Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.AUDITOR, Role.ADMIN)),
     NavItem("dashboard.compliance", _l("Compliance"), "clipboard-check",
             (Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.AUDITOR, Role.ADMIN)),
+    NavItem("supervision.cancellations", _l("Cancellations"), "patch-check",
+            (Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.AUDITOR, Role.ADMIN)),
     NavItem("supervision.sink_projects", _l("Sink projects"), "tree",
             (Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.AUDITOR, Role.ADMIN), _natural_resources_or_reader),
     NavItem("admin.users", _l("Users"), "people", (Role.ADMIN,)),

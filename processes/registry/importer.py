@@ -22,6 +22,7 @@ from models.offsets import Registry
 from models.registry import ImportStatus, RegistryImport, RetirementRecord
 from processes import audit
 from processes.errors import Conflict, Invalid, NotFound, ServiceError
+from processes.localtime import local
 from processes.registry import matching
 from processes.registry.adapters import Adapter, LineError, adapter_for, other_layout
 
@@ -226,3 +227,27 @@ def withdraw(import_id: int, actor: User, reason: str | None) -> RegistryImport:
     audit.record(actor, "registry.withdrawn", reason=reason, data={
         "import_id": row.id, "registry": row.unit_registry.value, "sha256": row.sha256, "statuses": statuses})
     return row
+
+
+def may_import(user: Any) -> bool:
+    """Whether the user imports registry data: staff or leads of an Ecology and Environment Bureau."""
+    department = getattr(user, "department", None)
+    return bool(getattr(user, "is_authenticated", False) and user.is_department and department is not None
+                and department.kind.value == "eeb")
+
+
+def import_json(row: RegistryImport) -> dict[str, Any]:
+    """An import as the API lists it."""
+    return {"id": row.id, "registry": row.unit_registry.value, "adapter": row.adapter, "source": row.source,
+            "filename": row.filename, "sha256": row.sha256, "size": row.size, "rows": row.rows, "ranges": row.ranges,
+            "status": row.status.value, "channel": row.channel,
+            "imported_by": row.imported_by.username if row.imported_by else None,
+            "imported_at": local(row.created_at).isoformat(),
+            "mapping": json.loads(row.mapping) if row.mapping else None,
+            "withdrawn_at": local(row.withdrawn_at).isoformat() if row.withdrawn_at else None,
+            "withdrawn_reason": row.withdrawn_reason}
+
+
+def imports() -> list[RegistryImport]:
+    """Every import, newest first."""
+    return list(db.session.execute(select(RegistryImport).order_by(RegistryImport.id.desc())).scalars())

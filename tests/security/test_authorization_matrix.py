@@ -127,6 +127,16 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
     # Sink projects are supervised by Natural Resources: other departments 403 (no NR column here).
     ("supervision.sink_projects", "GET"): Entry(r(403, anon=L, auditor=200, admin=200)),
     ("supervision.sink_projects_xlsx", "GET"): Entry(r(403, anon=L, auditor=200, admin=200)),
+    # The ledger with each line's registry status, and its XLSX for the competent departments (issue #22, R-CAN-1):
+    # every department, auditors, administrators.
+    ("supervision.cancellations", "GET"): Entry(DEPARTMENTS_AUDIT_ADMIN),
+    ("supervision.cancellations_xlsx", "GET"): Entry(DEPARTMENTS_AUDIT_ADMIN),
+    # Registry data is imported, shown and withdrawn by the Ecology and Environment Bureau only (issue #22):
+    # Commerce and Sports staff 403; an empty upload form is shown again with its errors (422).
+    ("registry.imports", "GET"): Entry(r(403, anon=L, lead=200)),
+    ("registry.imports", "POST"): Entry(r(403, anon=L, lead=422)),
+    ("registry.show", "GET"): Entry(r(403, anon=L, lead=200)),
+    ("registry.withdraw", "POST"): Entry(r(403, anon=L, lead=302), data={"reason": "matrix"}),
     ("admin.users", "GET"): Entry(ADMIN_ONLY),
     ("admin.users", "POST"): Entry(ADMIN_ONLY),  # empty form: shown again
     ("admin.set_active", "POST"): Entry(ADMIN_ACTION),  # deactivates the organizer (issue #17)
@@ -183,6 +193,9 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
     ("api.audit_verify", "GET"): Entry(r(403, anon=401, auditor=200, admin=200)),
     ("api.ledger", "GET"): Entry(r(200, anon=401, organizer=403, other_org=403, verifier=403)),
     ("api.sink_projects", "GET"): Entry(r(200, anon=401, staff=403, other_staff=403, lead=403, verifier=403)),
+    # Registry data (issue #22): EEB imports (no file sent: 422), departments and auditors list the imports.
+    ("api.create_registry_import", "POST"): Entry(r(403, anon=401, lead=422)),
+    ("api.registry_imports", "GET"): Entry(r(200, anon=401, organizer=403, other_org=403, verifier=403)),
 }
 
 # The routes as registered when this module is collected (a route added later in the session

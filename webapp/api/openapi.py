@@ -34,6 +34,20 @@ PARTICIPANTS_BODY = {
                    "verifier_body": {"type": ["integer", "null"],
                                      "description": "the accredited body to commission when the count reaches 500"}},
 }
+REGISTRY_IMPORT_BODY = {
+    "type": "object", "required": ["file", "registry"],
+    "properties": {
+        "file": {"type": "string", "format": "binary",
+                 "description": "the registry's public export as CSV (REGISTRY_IMPORT_MAX_MB, default 200 MB)"},
+        "registry": {"type": "string", "enum": ["sd_inclusion_platform", "ccer_registry", "national_carbon_market",
+                                                "verra", "gold_standard", "other"]},
+        "source": {"type": "string", "maxLength": 300, "description": "where the file came from"},
+        **{f"column_{name}": {"type": "string", "maxLength": 100,
+                              "description": f"generic CSV (not Verra, Gold Standard): the column holding {name}"}
+           for name in ("serial", "serial_from", "serial_to", "date", "quantity", "beneficiary", "reason", "note",
+                        "project_code", "project_name", "vintage")},
+    },
+}
 STATUS_TEXT = {
     "401": "Not signed in (missing, wrong, expired or revoked token)",
     "403": "Your role may not do this",
@@ -93,7 +107,8 @@ def build_spec() -> dict[str, Any]:
                 "operationId": rule.endpoint.split(".", 1)[1] + ("" if method == "GET" else f"_{method.lower()}"),
                 "summary": doc,
                 "responses": {"200" if method != "POST" or rule.endpoint not in (
-                    "api.create_token", "api.create_event", "api.create_upload") else "201": {"description": "OK"}},
+                    "api.create_token", "api.create_event", "api.create_upload", "api.create_registry_import")
+                    else "201": {"description": "OK"}},
             }
             if rule.endpoint in PUBLIC:
                 operation["security"] = []
@@ -112,6 +127,11 @@ def build_spec() -> dict[str, Any]:
                     "type": "object", "required": ["file"],
                     "properties": {"file": {"type": "string", "format": "binary"}, "event_id": {"type": "integer"}}}}}}
                 operation["responses"].update({"413": _error(STATUS_TEXT["413"]), "422": _error(STATUS_TEXT["422"])})
+            if rule.endpoint == "api.create_registry_import":
+                operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+                    "schema": REGISTRY_IMPORT_BODY}}}
+                operation["responses"].update({"409": _error(STATUS_TEXT["409"]), "413": _error(STATUS_TEXT["413"]),
+                                               "422": _error(STATUS_TEXT["422"])})
             if rule.endpoint in ("api.complete_task", "api.claim_task", "api.unclaim_task",
                                  "api.change_participants"):
                 operation["responses"]["409"] = _error(STATUS_TEXT["409"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import request
 
 from models import Role, VerifierBody, db
-from processes import accounting, offsets, sinks
+from processes import accounting, sinks
+from processes.registry import report as registry_report
 from webapp.api import bp
 from webapp.api.auth import api_login_required, api_user
 from webapp.errors import json_error
@@ -55,8 +56,9 @@ def emission_factors():  # noqa: ANN201
 @bp.get("/ledger/cancellations")
 @api_login_required(Role.DEPARTMENT_STAFF, Role.DEPARTMENT_LEAD, Role.AUDITOR, Role.ADMIN)
 def ledger():  # noqa: ANN201
-    """Every cancellation (R-CAN-2): registry, instrument, serial range, quantity, event, date, evidence."""
-    return {"items": offsets.ledger_rows(request.args)}
+    """Every cancellation (R-CAN-2): registry, instrument, serial range, quantity, event, date, evidence,
+    and what the registry's own data says (`registry_status`, `registry_record`; filter `registry_status`)."""
+    return {"items": registry_report.ledger(request.args)}
 
 
 @bp.get("/sink-projects")

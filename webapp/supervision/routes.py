@@ -1,4 +1,5 @@
-"""Natural Resources supervision of new forestry/marine sink projects (R-DEPT-NR, R-TIME-2)."""
+"""Supervision: Natural Resources' view of new forestry/marine sink projects (R-DEPT-NR, R-TIME-2), and
+the cancellation ledger with each line's registry status for the departments (R-CAN-1, R-CAN-2)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import Role
+from models.offsets import Registry
+from models.registry import RegistryStatus
 from models.sinks import SinkStatus, SinkType
 from processes import sinks
 from processes.orgdata import COUNTY_NAMES
+from processes.registry import importer
+from processes.registry import report as registry_report
 from processes.spreadsheet import add_sheet, empty_workbook, workbook_bytes
 from webapp.authz import roles_required
 from webapp.tasks.titles import DEADLINE_STATUS_TITLES
@@ -60,4 +65,35 @@ def sink_projects_xlsx():  # noqa: ANN201
     add_sheet(book, _("Sink projects")[:31], [str(title) for title in COLUMNS.values()] + [_("Monitoring reports")],
               [words(row) for row in _rows()])
     return send_file(BytesIO(workbook_bytes(book)), as_attachment=True, download_name="sink-projects.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --------------------------------------------------------------------------- the cancellation ledger
+LEDGER_FILTERS = ("registry", "registry_status", "instrument", "year", "serial", "event_id")
+LEDGER_PAGE = 100
+
+
+def _ledger_filters() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k in LEDGER_FILTERS and v}
+
+
+@bp.route("/cancellations")
+@roles_required(*SUPERVISORS)
+def cancellations():  # noqa: ANN201
+    """The ledger with what each registry's own data says (issue #22), filtered by registry and status."""
+    rows = registry_report.ledger(_ledger_filters())
+    page = min(max(request.args.get("page", 1, type=int), 1), max((len(rows) - 1) // LEDGER_PAGE + 1, 1))
+    shown = rows[(page - 1) * LEDGER_PAGE:page * LEDGER_PAGE]
+    return render_template("supervision/cancellations.html", rows=shown, total=len(rows), page=page,
+                           pages=max((len(rows) - 1) // LEDGER_PAGE + 1, 1), args=request.args,
+                           registries=list(Registry), statuses=list(RegistryStatus),
+                           may_import=importer.may_import(current_user))
+
+
+@bp.route("/cancellations.xlsx")
+@roles_required(*SUPERVISORS)
+def cancellations_xlsx():  # noqa: ANN201
+    """The city's cancellations for the competent departments (R-CAN-1): one sheet per registry."""
+    content = registry_report.workbook(_ledger_filters())
+    return send_file(BytesIO(content), as_attachment=True, download_name="cancellations.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,3 @@
+from webapp.registry.routes import bp
+
+__all__ = ["bp"]
