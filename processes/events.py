@@ -27,6 +27,14 @@ REGISTRATION_FIELDS = (
 ALL_SEEING_DEPARTMENTS = {DepartmentKind.DRC}  # coordination: read access to everything
 
 
+MAX_DAYS = 366  # R-SCOPE-1: an exhibition may run for months, never for years
+MIN_DAY, MAX_DAY = date(2000, 1, 1), date(2099, 12, 31)
+SECTORS_BY_KIND = {  # kinds with their own bureau (ARCHITECTURE.md lane table); others: any sector
+    EventKind.COMPETITION: {Sector.SPORTS, Sector.GOVERNMENT},
+    EventKind.PERFORMANCE: {Sector.CULTURE_TOURISM, Sector.GOVERNMENT},
+}
+
+
 def _check(data: dict[str, Any]) -> dict[str, list]:
     errors: dict[str, list] = {}
     if not (data.get("name") or "").strip():
@@ -46,6 +54,13 @@ def _check(data: dict[str, Any]) -> dict[str, list]:
         errors["ends_on"] = [_l("A date is required.")]
     elif isinstance(starts, date) and ends < starts:
         errors["ends_on"] = [_l("The event cannot end before it starts.")]
+    elif isinstance(starts, date) and (ends - starts).days >= MAX_DAYS:
+        # R-SCOPE-1: a gathering at a specific time; a longer "event" would also push its deadlines away.
+        errors["ends_on"] = [_l("An event lasts at most %(n)d days; register each edition on its own.", n=MAX_DAYS)]
+    for name in ("starts_on", "ends_on"):
+        day = data.get(name)
+        if isinstance(day, date) and not MIN_DAY <= day <= MAX_DAY and name not in errors:
+            errors[name] = [_l("A date from %(a)s to %(b)s.", a=MIN_DAY.isoformat(), b=MAX_DAY.isoformat())]
     if data.get("county") not in COUNTY_NAMES:
         errors["county"] = [_l("Choose the county or district of the venue.")]
     if not (data.get("venue") or "").strip():
@@ -53,6 +68,16 @@ def _check(data: dict[str, Any]) -> dict[str, list]:
     for name, enum in (("kind", EventKind), ("sector", Sector), ("organizer_type", OrganizerType)):
         if data.get(name) not in {m.value for m in enum}:
             errors[name] = [_l("Not one of the allowed values.")]
+    if not errors.keys() & {"kind", "sector", "organizer_type"}:
+        kind, sector = EventKind(data["kind"]), Sector(data["sector"])
+        if sector not in SECTORS_BY_KIND.get(kind, set(Sector)):
+            # R-DEPT-SPO, R-DEPT-CT: the sector decides the bureau that signs off; it must fit the kind.
+            errors["sector"] = [_l("A %(kind)s is signed off by its own bureau: choose %(sectors)s.", kind=kind.title,
+                                   sectors=" / ".join(str(s.title) for s in SECTORS_BY_KIND[kind]))]
+        elif sector is Sector.GOVERNMENT and data["organizer_type"] != OrganizerType.PARTY_GOVERNMENT.value:
+            # R-DEPT-GOA, R-POL-2: an organs' internal event is led by a party or government organ.
+            errors["sector"] = [_l("Party and government organs' internal events are led by an organ; choose the "
+                                   "sector of the event.")]
     return errors
 
 

@@ -239,7 +239,7 @@ def _parse_cancellation(event: Event, i: int, line: Mapping[str, Any], actor: Us
                                     key + "project_name", max_len=200)
     if errors:
         raise Invalid(_l("Cancellation line %(n)d has errors.", n=i + 1), errors)
-    return Cancellation(
+    row = Cancellation(
         event_id=event.id, instrument=instrument, unit_registry=registry,
         registry_name=registry_name if registry is Registry.OTHER else None,
         vintage=int(vintage) if vintage not in (None, "") else None,
@@ -251,9 +251,15 @@ def _parse_cancellation(event: Event, i: int, line: Mapping[str, Any], actor: Us
         evidence_upload_id=upload.id, evidence_sha256=upload.sha256, recorded_by_id=actor.id,
         overdue=cancelled_on > offset_due(event.ends_on), **texts,
     )
+    row.parsed_units = units  # its probes, for the check against the ledger (not stored)
+    return row
 
 
 def _units(row: Cancellation) -> serials.UnitRange:
+    """The row's unit range: as parsed (with its probes) for a new line, else from its columns."""
+    parsed = getattr(row, "parsed_units", None)  # set by _parse_cancellation on lines not yet stored
+    if parsed is not None:
+        return parsed
     alt = (row.serial_alt_key, row.serial_alt_start, row.serial_alt_end) if row.serial_alt_key else None
     return serials.UnitRange(row.serial_prefix, row.serial_start, row.serial_end, alt)
 
@@ -264,7 +270,8 @@ def _same_units(row: Cancellation) -> Any:
     stored = ((Cancellation.serial_prefix, Cancellation.serial_start, Cancellation.serial_end),
               (Cancellation.serial_alt_key, Cancellation.serial_alt_start, Cancellation.serial_alt_end))
     return or_(*(and_(key_column == key, start_column <= last, end_column >= first)
-                 for key, first, last in _units(row).readings() for key_column, start_column, end_column in stored))
+                 for key, first, last in _units(row).all_readings()
+                 for key_column, start_column, end_column in stored))
 
 
 def _lock_keys(row: Cancellation) -> set[int]:
@@ -311,7 +318,7 @@ def _refuse(actor: User, event_id: int, action: str, reason: str, detail: dict[s
 
 def _refuse_double_counting(event_id: int, actor: User, i: int, row: Cancellation, other: Cancellation) -> NoReturn:
     """Roll back, audit the refused attempt (committed), and raise Conflict (R-CAN-2)."""
-    overlap = min(row.serial_end, other.serial_end) - max(row.serial_start, other.serial_start) + 1
+    overlap = _units(row).overlap_size(_units(other))
     serials = row.serial_from + (f" – {row.serial_to}" if row.serial_to else "")
     if may_see_event(actor, other.event):
         message = _l("Serial numbers %(serials)s at %(registry)s (%(n)d of them) were already cancelled for "
@@ -331,9 +338,9 @@ def _refuse_double_counting(event_id: int, actor: User, i: int, row: Cancellatio
 
 
 def _same_project(project: SinkProject, code: str | None, name: str | None) -> bool:
-    if code and project.project_code:
-        return serials.compact(code) == serials.compact(project.project_code)
-    return bool(name) and serials.compact(name).casefold() == serials.compact(project.name).casefold()
+    """Whether a line's project code or name (either, in either field) names the project."""
+    return any(serials.names(given, identifier) for given in (code, name)
+               for identifier in (project.project_code, project.name))
 
 
 def _check_sink_units(event: Event, rows: Sequence[Cancellation], actor: User) -> None:
@@ -351,23 +358,26 @@ def _check_sink_units(event: Event, rows: Sequence[Cancellation], actor: User) -
     projects = db.session.execute(select(SinkProject)).scalars().all()
     own = next((p for p in projects if p.event_id == event.id), None)
     for i, row in named:
-        # Another event's project, by its code or by its name, under any instrument.
-        other = next((p for p in projects if p.event_id != event.id and (
-            _same_project(p, row.project_code, None) or _same_project(p, None, row.project_name))), None)
-        if other is not None and own is not None and _same_project(own, row.project_code, row.project_name):
-            other = None  # this event's own project (a same-named project elsewhere is refused at registration)
+        # Another event's project, by its code or name (either field, any spelling), under any instrument.
+        mine = own is not None and _same_project(own, row.project_code, row.project_name)
+        other = None if mine else next((p for p in projects if p.event_id != event.id
+                                        and _same_project(p, row.project_code, row.project_name)), None)
+        field = "project_code" if row.project_code else "project"
         if other is not None:
-            field = "project_code" if row.project_code and _same_project(other, row.project_code, None) else "project"
             msg = _l("These units come from a sink project locked to another event; they can never count for "
                      "this one.")
             _refuse(actor, event.id, "offsets.sink_units_refused", "R-OFF-2",
                     {"line": i + 1, "project_id": other.id, "locked_to_event_id": other.event_id,
                      "project_code": row.project_code, "project_name": row.project_name},
                     Conflict(msg, {f"cancellations-{i}-{field}": [msg]}))
-        if row.instrument.is_project and (own is None or not _same_project(own, row.project_code, row.project_name)):
+        if row.instrument.is_project and not mine:
             msg = (_l("Name this event's sink project (%(code)s).", code=own.project_code or own.name) if own
                    else _l("This event has no sink project; choose the instrument the units were issued as."))
-            raise Invalid(msg, {f"cancellations-{i}-{'project_code' if row.project_code else 'project'}": [msg]})
+            raise Invalid(msg, {f"cancellations-{i}-{field}": [msg]})
+        if mine and not row.instrument.is_project:
+            # Its removals count once: as the sink's validated tonnes, or as its units under the sink's instrument.
+            msg = _l("Units of this event's own sink project are cancelled as a new forestry or marine sink.")
+            raise Invalid(msg, {f"cancellations-{i}-instrument": [msg]})
 
 
 def covered_tco2e(rows: Iterable[Cancellation], sink_tco2e: Decimal) -> Decimal:
@@ -527,11 +537,9 @@ def _serial_filter(value: Any) -> list[tuple[Registry, serials.UnitRange]]:
 
 
 def _contains(units: serials.UnitRange) -> Any:
-    """Rows holding a unit of `units` in either reading."""
-    probe = Cancellation(serial_prefix=units.key, serial_start=units.first, serial_end=units.last,
-                         serial_alt_key=units.alt[0] if units.alt else None,
-                         serial_alt_start=units.alt[1] if units.alt else None,
-                         serial_alt_end=units.alt[2] if units.alt else None)
+    """Rows holding a unit of `units` in any reading."""
+    probe = Cancellation(serial_prefix=units.key, serial_start=units.first, serial_end=units.last)
+    probe.parsed_units = units
     return _same_units(probe)
 
 

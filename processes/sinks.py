@@ -73,12 +73,16 @@ def _locked_elsewhere(event: Event, data: Mapping[str, Any], name: str | None, c
             raise Invalid(_l("Unknown sink project."), {"project_id": [_l("No such project.")]})
         return project if project.event_id != event.id else None
     def same(a: str | None, b: str | None) -> bool:
-        return bool(a) and bool(b) and serials.compact(a).casefold() == serials.compact(b).casefold()
+        return bool(a) and bool(b) and serials.canonical(a) == serials.canonical(b)
 
-    # The same project spelt otherwise (spaces, full-width, case): by its code, or by its name in its county.
+    def named(p: SinkProject) -> bool:
+        # Its code in either field, or its name in its county or at its place, whatever the spelling.
+        if any(serials.names(given, p.project_code) for given in (code, name)) or serials.names(code, p.name):
+            return True
+        return same(p.name, name) and (same(p.county, county) or same(p.location, location))
+
     candidates = db.session.execute(select(SinkProject).where(SinkProject.event_id != event.id)).scalars()
-    return next((p for p in candidates if same(p.project_code, code) or (same(p.name, name) and same(
-        p.county, county))), None)
+    return next((p for p in candidates if named(p)), None)
 
 
 def register_sink_project(event: Event, data: Mapping[str, Any], actor: User, today: date) -> SinkProject:

@@ -190,6 +190,11 @@ def third_party_evaluation(event: Event, task: HumanTask, actor: User, data: dic
     if "verified_tco2e" not in errors and verified == 0 and accounted > 0:
         errors["verified_tco2e"] = [_l("The account shows %(a)s t: verified emissions of 0 t are not plausible.",
                                        a=offsets.tco2e(accounted))]
+    elif ("verified_tco2e" not in errors and accounted > 0 and abs(verified - accounted) > accounted / 2
+          and not (data.get("comment") or "").strip()):
+        # R-TIER-1: a verified figure far from the account (a typo, or a real finding) is explained.
+        errors["comment"] = [_l("The verified emissions (%(v)s t) differ from the account (%(a)s t) by more than "
+                                "half: say why.", v=offsets.tco2e(verified), a=offsets.tco2e(accounted))]
     if conclusion == "neutral" and "verified_tco2e" not in errors:
         covered = offsets.covered_tco2e(offsets.active_cancellations(event), offsets.validated_sink_tco2e(event))
         if covered < verified:

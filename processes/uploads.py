@@ -149,7 +149,7 @@ def cite(value: Any, *, event: Event, actor: User | None, field: str) -> Upload:
         all three, so ids of others' files cannot be probed).
     """
     number = value if isinstance(value, int) and not isinstance(value, bool) else None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():  # not "¹" or "٣"
         number = int(value.strip())
     upload = db.session.get(Upload, number) if number is not None and 0 < number <= MAX_ID else None
     if upload is None or not (upload.event_id == event.id or (upload.event_id is None and _may_cite(upload, actor))):

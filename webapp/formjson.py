@@ -6,6 +6,7 @@ field named, and the OpenAPI document shows the same limits."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -242,13 +243,17 @@ def read_json(raw: bytes) -> Any:
         raise Invalid(_l("The body is not valid JSON."), {"body": [_l("Send a JSON object.")]}) from None
 
 
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL (PostgreSQL refuses it) and unpaired surrogates (no UTF-8)
+
+
 def nul_paths(payload: Any, path: tuple = ()) -> list[str]:
-    """The fields (form names: `measures-0-description`) of a JSON value whose text or key holds a NUL."""
+    """The fields (form names: `measures-0-description`) of a JSON value whose text or key holds a
+    character no database can store: a NUL, or an unpaired surrogate (`"\\ud800"`)."""
     if isinstance(payload, str):
-        return [_name(path)] if "\x00" in payload else []
+        return [_name(path)] if UNSTORABLE.search(payload) else []
     if isinstance(payload, dict):
         return [p for k, v in payload.items()
-                for p in ([_name((*path, k))] if "\x00" in str(k) else nul_paths(v, (*path, k)))]
+                for p in ([_name((*path, k))] if UNSTORABLE.search(str(k)) else nul_paths(v, (*path, k)))]
     if isinstance(payload, list):
         return [p for i, v in enumerate(payload) for p in nul_paths(v, (*path, i))]
     return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, Response, abort, request
@@ -39,6 +40,9 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
 
 
+SUSPECT_ESCAPES = re.compile(rb"\\u0000|\\u[dD][89a-fA-F]")  # a NUL or a surrogate, escaped in JSON
+
+
 def register(app: Flask) -> None:
     from webapp import startup
 
@@ -52,7 +56,7 @@ def register(app: Flask) -> None:
             abort(400, description="Input contains a NUL byte.")
         fields = [name or "" for name, value in [*request.args.items(multi=True), *request.form.items(multi=True)]
                   if "\x00" in (name or "") or "\x00" in (value or "")]  # a multipart part may have no name
-        if request.is_json and b"\\u0000" in request.get_data(cache=True):
+        if request.is_json and SUSPECT_ESCAPES.search(request.get_data(cache=True)):
             try:
                 fields += nul_paths(read_json(request.get_data(cache=True)))
             except Invalid:

@@ -173,7 +173,7 @@ def test_returned_plan_path(walk):
 
 @pytest.mark.parametrize("funding", [True, False])
 def test_finance_included_or_not_path(walk, funding):
-    walk.register(600, fiscal_funding_requested=funding)
+    walk.register(600, fiscal_funding_requested=funding, **({"funding_requested_cny": "80000"} if funding else {}))
     walk.plan()
     assert ("review_funding" in walk.open_names()) is funding
     walk.approve(funding=funding)

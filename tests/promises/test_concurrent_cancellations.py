@@ -89,7 +89,8 @@ def _cancel(app: Flask, barrier: threading.Barrier, ids: tuple[int, int, int], s
             barrier.wait(timeout=30)
             record_cancellations(event, [{
                 "instrument": "sd_inclusion_forestry", "registry": "sd_inclusion_platform", "serial_from": spelling,
-                "serial_to": spelling.replace("000001", "000010").replace("０００００１", "００００１０"), "quantity_tco2e": "10",
+                "serial_to": spelling.replace("000001", "000010").replace("０００００１", "００００１０"),
+                "quantity_tco2e": "10",
                 "cancelled_on": (TODAY - timedelta(days=1)).isoformat(), "certificate": upload_id}],
                 actor, accounted_tco2e=Decimal(0), today=TODAY)
             db.session.commit()

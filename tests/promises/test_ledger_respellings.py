@@ -78,6 +78,21 @@ def cancelled(make_event):  # noqa: ANN001,ANN201
      "quantity_tco2e": "1"},
     {"registry": "gold_standard", **OTHER, "serial_from": "GS1-1-KE-GS011603-16-2025-30256-200-209",
      "quantity_tco2e": "10"},                                                                 # padded project id
+    # the second outside tester's (session 4)
+    {"registry": "sd_inclusion_platform", "serial_from": "SDPH-LY-2023-0-000010", "quantity_tco2e": "1"},
+    {"registry": "sd_inclusion_platform", "serial_from": "SDPH-0-LY-2023-000020", "quantity_tco2e": "1"},
+    {"registry": "sd_inclusion_platform", "serial_from": "0SDPH-LY-2023-000010", "quantity_tco2e": "1"},
+    {"registry": "sd_inclusion_platform", "serial_from": "SDPHLY20230000000020", "quantity_tco2e": "1"},
+    {"registry": "sd_inclusion_platform", "serial_from": "SDРН-LY-2023-000020", "quantity_tco2e": "1"},  # Cyrillic
+    {"registry": "gold_standard", **OTHER, "serial_from": "GS1-1-KE-GS11603-162025-30256-200-300",
+     "quantity_tco2e": "101"},
+    {"registry": "gold_standard", **OTHER, "serial_from": "GS1-1-KE-GS-11603-16-2025-30256-200-300",
+     "quantity_tco2e": "101"},
+    {"registry": "gold_standard", **OTHER, "serial_from": "GS1-1KE-GS11603-16-2025-30256-200-300",
+     "quantity_tco2e": "101"},
+    {"registry": "gold_standard", **OTHER, "serial_from": "GS1-1-KE-GS11603-16-2025-0-30256-200-300",
+     "quantity_tco2e": "101"},
+    {"registry": "other", **OTHER, "registry_name": "Verra", "serial_from": "940006000", "quantity_tco2e": "1"},
 ])
 def test_r_can_2_respelt_units_are_refused(cancelled, attack):
     with pytest.raises(Conflict):
@@ -117,3 +132,27 @@ def test_r_can_2_unpadded_running_numbers_across_a_power_of_ten(cancelled):
         record_cancellations(cancelled, lines(cancelled, user("organizer2"), {
             "registry": "sd_inclusion_platform", "serial_from": "JNTH-2024-000100", "quantity_tco2e": "1"}),
             user("organizer2"), accounted_tco2e=Decimal(0), today=TODAY)
+
+
+def test_r_can_2_a_series_spelt_two_ways_counts_once(make_event):
+    """NT/2026/1–10 then NT2026000001–10 (and the other way round): the same ten units."""
+    first = make_event(days_from_now=-30, name="甲")
+    second = make_event(days_from_now=-20, organization="济宁市文化产业协会", name="乙")
+    for stored, attack in ((("NT/2026/1", "NT/2026/10"), ("NT2026000001", "NT2026000010")),
+                           (("QT2026000001", "QT2026000010"), ("QT/2026/1", "QT/2026/10"))):
+        record_cancellations(first, lines(first, user("organizer"), {
+            "registry": "sd_inclusion_platform", "serial_from": stored[0], "serial_to": stored[1],
+            "quantity_tco2e": "10"}), user("organizer"), accounted_tco2e=Decimal(0), today=TODAY)
+        db.session.commit()
+        with pytest.raises(Conflict) as err:
+            record_cancellations(second, lines(second, user("organizer2"), {
+                "registry": "sd_inclusion_platform", "serial_from": attack[0], "serial_to": attack[1],
+                "quantity_tco2e": "10"}), user("organizer2"), accounted_tco2e=Decimal(0), today=TODAY)
+        assert "(10 of them)" in str(err.value.message)  # the count of shared units, never negative
+
+
+def test_r_can_2_verra_units_named_at_a_generic_registry_are_refused(cancelled):
+    with pytest.raises(Invalid):
+        record_cancellations(cancelled, lines(cancelled, user("organizer2"), {
+            "registry": "other", **OTHER, "registry_name": "x", "serial_from": "VCU-940006000",
+            "quantity_tco2e": "1"}), user("organizer2"), accounted_tco2e=Decimal(0), today=TODAY)

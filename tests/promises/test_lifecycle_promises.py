@@ -353,3 +353,61 @@ def test_r_tier_1_the_plan_keeps_the_body_commissioned_at_a_new_count():
     db.session.commit()
     complete(event, "prepare_plan", "organizer", plan_data() | {"verifier_body": None})
     assert event.verifier_body_id == body.id
+
+
+def _owner_with_coded_sink(validated: str = "20"):  # noqa: ANN202
+    owner = register(300)
+    to_offsetting(owner, units=False, sink=True)
+    _validated_sink(owner, validated)  # code SD-LY-<id>, name 新造林碳汇 <id>
+    return owner, sinks.project_of(owner)
+
+
+@pytest.mark.parametrize("spelling", [
+    {"project_code": "sd/ly/{id}"}, {"project": "SD-LY-{id:04d}"}, {"project_code": "新造林碳汇 {id}"},
+    {"project": "新造林碳汇 {id}（一期）"}, {"project_code": "CCER-SD-LY-{id:04d}"},
+    {"project_code": "SD-LY-0-{id:04d}"},
+])
+def test_r_off_2_another_events_sink_named_in_any_field_or_spelling_is_refused(spelling):
+    owner, _project = _owner_with_coded_sink()
+    other = register(300, name="第二场")
+    to_offsetting(other)
+    values = {key: value.format(id=owner.id) for key, value in spelling.items()}
+    with pytest.raises(Conflict):
+        complete(other, "cancel_units", "organizer", _line(other, **({"project_code": None} | values)),
+                 now=after_event(other, 3))
+
+
+@pytest.mark.parametrize("field", ["project_code", "name"])
+def test_r_off_2_the_same_project_re_coded_cannot_be_registered_for_another_event(field):
+    owner, project = _owner_with_coded_sink()
+    other = register(300, name="第二场")
+    to_offsetting(other, units=False, sink=True)
+    data = {"name": "另一个名字", "project_code": None, "sink_type": "forestry", "location": "邹城市",
+            "county": "邹城市", "area_ha": Decimal("120"), "expected_tco2e": Decimal("20"),
+            "crediting_period_years": 20, "applied_on": other.ends_on + timedelta(days=5)}
+    data[field] = project.project_code.lower().replace("-", "/")
+    with pytest.raises(Conflict):
+        complete(other, "register_sink_project", "organizer", data, now=after_event(other, 5))
+
+
+def test_r_off_2_own_sink_units_under_another_instrument_are_refused_so_they_count_once():
+    """Validated 2 t + the same project's 4 units as 'forestry credits' would cover 6 t of a 13.552 t
+    account; under the sink's instrument they count once (max of 2 and 4)."""
+    owner, project = _owner_with_coded_sink("2")
+    with pytest.raises(Invalid) as err:
+        complete(owner, "cancel_remainder", "organizer", _line(
+            owner, project_code=project.project_code, serial_from="SDLY-2027-000001", serial_to="SDLY-2027-000004",
+            quantity_tco2e=Decimal(4)), now=after_event(owner, 7))
+    assert "cancellations-0-instrument" in err.value.fields
+
+
+def test_r_tier_1_a_verified_figure_far_from_the_account_is_explained():
+    """1 t verified for a 13.552 t account: a typo, or a finding the public reads — then say why."""
+    event = _to_evaluation()
+    with pytest.raises(Invalid) as err:
+        complete(event, "third_party_evaluation", "verifier", evaluation(event) | {"verified_tco2e": Decimal("1")},
+                 now=after_event(event, 10))
+    assert "comment" in err.value.fields
+    complete(event, "third_party_evaluation", "verifier", evaluation(event) | {
+        "verified_tco2e": Decimal("1"), "comment": "场馆电表读数经核实仅为申报量的十分之一"}, now=after_event(event, 10))
+    assert event.status is EventStatus.CONFIRMED

@@ -82,9 +82,6 @@ def test_r_dept_com_ct_spo_goa_only_the_events_sector_bureau_signs_off(kind, sec
     assert open_names(event) == {"review_plan_eeb"}
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK (R-DEPT-SPO, R-DEPT-CT): the organizer's free choice of sector routes "
-                   "a sports competition to Commerce or Culture and Tourism, and a performance to Sports; "
-                   "processes/events.py _check does not relate kind and sector, processes/lanes.py routes by sector")
 @pytest.mark.parametrize(("kind", "sector", "bureau"), [
     ("competition", "commerce", "sports"),
     ("competition", "culture_tourism", "sports"),
@@ -118,10 +115,6 @@ def test_r_dept_spo_commerce_cannot_claim_or_review_a_sports_event_through_the_a
                        headers=api_token("sports")).status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK (R-DEPT-GOA, R-POL-2): an event whose lead organizer is declared an "
-                   "enterprise is accepted as a party and government organs' internal event and signed off by the "
-                   "Government Offices Administration; processes/events.py _check does not relate sector and "
-                   "organizer_type")
 @pytest.mark.parametrize("organizer_type", ["enterprise", "social_organization"])
 def test_r_dept_goa_an_event_led_by_a_non_organ_is_not_an_organs_internal_event(organizer_type):
     with pytest.raises(Invalid) as err:

@@ -89,8 +89,6 @@ def test_r_scope_1_an_event_cannot_end_before_it_starts():
     assert "ends_on" in _fields(events.register_event, user("organizer"), data)
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK (R-SCOPE-1): an 'event' lasting ten years is registered; its "
-                   "6-month offset deadline then falls a decade away. processes/events.py _check bounds no duration.")
 def test_r_scope_1_a_decade_is_not_an_event_at_a_specific_time():
     fields = _fields(events.register_event, user("organizer"), registration(days=3653))
     assert "ends_on" in fields

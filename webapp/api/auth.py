@@ -49,6 +49,9 @@ def api_user() -> User:
     return g.api_user
 
 
+TOKEN_FIELDS = {"username", "password", "name", "label"}
+
+
 @bp.post("/tokens")
 @limiter.limit(limits.address_limit)
 @limiter.shared_limit(limits.username_limit, limits.USERNAME_SCOPE, key_func=limits.typed_username,
@@ -60,6 +63,9 @@ def create_token():  # noqa: ANN201
                           {"username": ["Required."], "password": ["Required."]})
     fields = {name: ["Required."] for name in ("username", "password") if not isinstance(body.get(name), str)
               or not body.get(name)}
+    fields |= {name: ["Unknown field."] for name in sorted(set(body) - TOKEN_FIELDS)}  # strict, like every body
+    if not isinstance(body.get("name", body.get("label", "")), str | None):
+        fields["name"] = ["Text (a JSON string)."]
     if fields:
         return json_error(422, "invalid", "Missing credentials.", fields)
     try:
