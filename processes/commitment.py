@@ -33,14 +33,19 @@ def _offset_method(event: Event) -> str:
     return "注销 " + "；".join(parts)
 
 
-def declaration_text(event: Event, confirmation_method: str, neutral_on: date) -> str:
+UNFILLED = "（待填写）"  # a value the organizer has not entered yet, in the preview of the sign page
+
+
+def declaration_text(event: Event, confirmation_method: str | None, neutral_on: date | None) -> str:
     """Return the declaration with every element R-TIER-2 lists, in the plan's language (Chinese,
-    whatever the signer's UI language)."""
+    whatever the signer's UI language). The sign page previews it with what is typed so far (a value
+    not yet entered reads UNFILLED); the signed text is stored and printed in the PDF as it is."""
     with force_locale("zh_Hans_CN"):
-        return _declaration(event, confirmation_method, neutral_on)
+        return _declaration(event, (confirmation_method or "").strip() or UNFILLED,
+                            neutral_on.isoformat() if neutral_on else UNFILLED)
 
 
-def _declaration(event: Event, confirmation_method: str, neutral_on: date) -> str:
+def _declaration(event: Event, confirmation_method: str, neutral_on: str) -> str:
     summary = accounting.emissions_summary(event)
     included = [CATEGORY_ZH.get(item["category"], item["category"]) for item in summary.get("boundary", [])
                 if item.get("included")]
@@ -55,7 +60,7 @@ def _declaration(event: Event, confirmation_method: str, neutral_on: date) -> st
         f"温室气体核算边界：{'、'.join(included) if included else '见实施计划'}",
         f"温室气体排放量：{summary.get('actual_tco2e') or '—'} 吨二氧化碳当量",
         f"抵消方式：{_offset_method(event)}",
-        f"实现碳中和日期：{neutral_on.isoformat()}",
+        f"实现碳中和日期：{neutral_on}",
         f"碳中和结果确认方式：{confirmation_method}",
         "",
         "本单位承诺：以上信息真实、准确、完整，本单位对其真实性负责。",

@@ -159,6 +159,15 @@ def _title_globals() -> dict[str, Callable[..., Any]]:
     }
 
 
+def declaration_preview(event: Any, form: Any) -> str:
+    """The self-commitment exactly as it would be signed with what the sign page's form holds now
+    (R-TIER-2: the organizer reads what they sign; the signed text is the PDF's)."""
+    from processes.commitment import declaration_text
+
+    neutral_on = form.neutral_on.data if not form.neutral_on.errors else None
+    return declaration_text(event, form.confirmation_method.data, neutral_on)
+
+
 def _check_zone(app: Flask) -> None:
     """Refuse to start with a TIMEZONE that is not an IANA zone name (every page shows times)."""
     name = app.config.get("TIMEZONE") or ""
@@ -179,7 +188,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_date"] = lambda at: localtime.format_local(at, "%Y-%m-%d")
     app.jinja_env.filters["local_iso"] = lambda at: localtime.local(at).isoformat(timespec="seconds") if at else ""
     app.jinja_env.globals.update(zone_label=localtime.zone_label, with_zone=localtime.with_zone)
-    app.jinja_env.globals.update(_title_globals())
+    app.jinja_env.globals.update(_title_globals(), declaration_preview=declaration_preview)
     app.jinja_env.install_gettext_callables(  # same callables as Flask-Babel's, with the lookup above
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),

@@ -35,7 +35,14 @@ def test_self_commitment_path_ends_with_the_signed_commitment(browser, server, t
     expect(page.locator("input[name=confirmation_method]")).to_have_value("自我承诺")
     # The web server's clock is real, so the day neutrality was reached is today: the form refuses
     # days in the future, and days before the event's end or its last cancellation.
-    page.fill("input[name=neutral_on]", datetime.now(JINING).date().isoformat())
+    today = datetime.now(JINING).date().isoformat()
+    page.fill("input[name=neutral_on]", today)
+    # Read before signing (issue #18): the whole declaration, with the values just typed.
+    page.click("button[name=action][value=preview]")
+    expect(page.locator("pre.declaration")).to_contain_text(f"实现碳中和日期：{today}")
+    expect(page.locator("pre.declaration")).to_contain_text(name)
+    expect(page.locator("input[name=neutral_on]")).to_have_value(today)
+    shots(page, "declaration read before signing")
     page.check("input[name=truthful]")
     shots(page, "commitment filled in")
     organizer.submit()

@@ -70,6 +70,9 @@ def show(task_id: int):  # noqa: ANN201
         flash(str(exc.message), "error")
         return _render(task, event, form), 422
     form = build_task_form(task, event, formdata=formdata, locale_en=_locale_en())
+    if request.form.get("action") == "preview":  # the page again with what is typed (the declaration to sign)
+        db.session.commit()  # keep uploads already stored; nothing else is saved
+        return _render(task, event, form)
     if request.form.get("action") == "draft":
         workflow.save_draft(current_user, task.id, draft_of(form))
         db.session.commit()
