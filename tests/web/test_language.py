@@ -16,7 +16,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -499,3 +499,24 @@ def test_every_export_speaks_the_ui_language_and_names_the_time_zone(app, langua
             zone = "北京时间" if language == ZH else "Beijing time"
             findings += [Finding(where, h, "a time heading without the zone") for h in timed if zone not in h]
     assert not findings, f"{len(findings)} leftovers:\n" + "\n".join(map(str, findings[:80]))
+
+
+# --------------------------------------------------------------------------- Beijing time
+def test_history_and_audit_trail_show_beijing_time_and_say_so(app, demo):  # noqa: ANN001
+    """Stored in UTC, shown in Asia/Shanghai with the zone named (the event history, the audit trail)."""
+    from models import AuditEntry
+
+    event = register(300, name="时区测试活动")
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.event_id == event.id)
+                               .order_by(AuditEntry.seq)).scalars().first()
+    utc = entry.at.replace(tzinfo=None) if entry.at.tzinfo is None else entry.at.astimezone(UTC).replace(tzinfo=None)
+    beijing = (utc + timedelta(hours=8)).replace(microsecond=0)
+    page = session_client(app, "organizer").get(f"/events/{event.id}").get_data(as_text=True)
+    history = page[page.index("办理记录"):]
+    assert "北京时间" in history[:200], "the history names the zone"
+    assert beijing.strftime("%Y-%m-%d %H:%M") in history and f'datetime="{beijing.isoformat()}+08:00"' in history
+    trail = session_client(app, "auditor").get("/audit/").get_data(as_text=True)
+    assert "时间（北京时间）" in trail and beijing.strftime("%Y-%m-%d %H:%M:%S") in trail
+    english = session_client(app, "auditor")
+    english.get("/language/en")
+    assert "When (Beijing time)" in english.get("/audit/").get_data(as_text=True)
