@@ -60,6 +60,7 @@ ARGUMENTS: dict[str, Callable[[World, str | None], Any]] = {
     "filename": lambda w, who: "css/app.css",
     "fmt": lambda w, who: "csv",
     "import_id": lambda w, who: registry_import_id(),
+    "dataset": lambda w, who: "cancellations",
 }
 
 VERRA_ONE_ROW = (  # the Verra transactions export's header and one retirement (issue #22)

@@ -159,6 +159,12 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
     ("public.policy_file", "GET"): Entry(PUBLIC),
     ("public.audit_checkpoints", "GET"): Entry(PUBLIC),
     ("public.factor_list", "GET"): Entry(PUBLIC),  # the emission factors and their sources (issue #16)
+    # Open data (issue #22, R-PLAT-1): the disclosures as downloads, the feed and the catalogue entry, for anyone.
+    ("public.open_data_index", "GET"): Entry(PUBLIC),
+    ("public.open_data_csv", "GET"): Entry(PUBLIC),
+    ("public.open_data_json", "GET"): Entry(PUBLIC),
+    ("public.open_data_feed", "GET"): Entry(PUBLIC),
+    ("public.open_data_catalog", "GET"): Entry(PUBLIC),
     # EEB staff keep the policy documents: the EEB lead may; other departments get 403.
     ("public.edit_policy", "GET"): Entry(r(403, anon=L, lead=200)),
     ("public.edit_policy", "POST", "/public/policies/new"): Entry(r(403, anon=L, lead=422)),

@@ -1,4 +1,4 @@
-from webapp.public import factors  # noqa: F401 - its routes are on the same blueprint
+from webapp.public import factors, open_data  # noqa: F401 - their routes are on the same blueprint
 from webapp.public.routes import bp
 
 __all__ = ["bp"]
