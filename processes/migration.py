@@ -21,8 +21,7 @@ from sqlalchemy import select
 
 from models import Event, EventDeadline, HumanTask, ProcessInstance, ProcessMigration, ProcessVersion, Role, User, db
 from models.db import utcnow
-from processes import audit, engine, versions, workflow
-from processes.dates import LOCAL_TZ
+from processes import audit, engine, localtime, versions, workflow
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
 
 log = logging.getLogger(__name__)
@@ -94,7 +93,7 @@ def _blocker_text(blocker: engine.Blocker, to_number: int) -> str:
 
 
 def _local(moment: datetime | None) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else "—"
+    return f"{localtime.format_local(moment)} {localtime.zone_label()}" if moment else "—"
 
 
 def change_texts(check: engine.MigrationCheck) -> list[str]:

@@ -81,6 +81,8 @@ def initial_data(task: HumanTask, event: Event) -> dict[str, Any]:
         return {"measures": [{"measure_id": m.id} for m in measures]}
     if task.name == "account_emissions":
         return {"activities": _lines(event, "estimate")}
+    if task.name == "correct_account":  # R-ACC-1: the submitted account, to be corrected
+        return {"activities": _lines(event, "actual")}
     if task.name == "third_party_evaluation" and event.verifier_body is not None:
         return {"body_name": event.verifier_body.name, "accreditation_no": event.verifier_body.accreditation_no}
     return {}
