@@ -105,6 +105,12 @@ def _value(field: Any) -> Any:
     return field.data
 
 
+def form_data_row(entry: Any) -> bool:
+    """Whether a list's row has anything typed (blank rows are not sent to the services)."""
+    row = _value(entry)
+    return not (isinstance(row, dict) and _is_blank_row(row))
+
+
 def json_safe(value: Any) -> Any:
     """Convert service data (Decimal, date) to JSON (decimal strings, ISO dates) for drafts."""
     if isinstance(value, dict):

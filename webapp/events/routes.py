@@ -70,7 +70,11 @@ def new():  # noqa: ANN201
 @bp.route("/<int:event_id>")
 @login_required
 def show(event_id: int):  # noqa: ANN201
-    event = events.get_event_for(current_user, event_id)
+    return _show_page(events.get_event_for(current_user, event_id))
+
+
+def _show_page(event: Event, participants_form: dict | None = None) -> str:
+    """The event page; `participants_form` = {"values", "errors"} brings back a refused participant change."""
     open_tasks = db.session.execute(workflow.with_holders(
         select(HumanTask).where(HumanTask.event_id == event.id, HumanTask.status == "open"))).scalars().all()
     deadlines = db.session.execute(
@@ -93,7 +97,7 @@ def show(event_id: int):  # noqa: ANN201
         verifier_bodies=_verifier_bodies,  # called by the page only where a form offers the choice
         offset_plan=db.session.execute(select(OffsetPlanLine).where(OffsetPlanLine.event_id == event.id)
                                        .order_by(OffsetPlanLine.id)).scalars().all(),
-        cancellations=cancellations,
+        cancellations=cancellations, participants_form=participants_form or {"values": {}, "errors": {}},
     )
 
 
@@ -162,10 +166,11 @@ def change_participants(event_id: int):  # noqa: ANN201
     try:
         events.change_participants(current_user, event, request.form.get("participants", type=int) or 0,
                                    request.form.get("reason", ""), request.form.get("verifier_body", type=int))
-    except Invalid as exc:
+    except Invalid as exc:  # the form comes back with what was typed, each error by its field
         db.session.rollback()
-        flash("; ".join(str(m) for messages in exc.fields.values() for m in messages) or str(exc.message), "error")
-        return redirect(url_for("events.show", event_id=event_id))
+        flash(str(exc.message), "error")
+        errors = {name: [str(m) for m in messages] for name, messages in exc.fields.items()}
+        return _show_page(event, {"values": request.form, "errors": errors}), 422
     db.session.commit()
     flash(_("The participant count is now %(n)d: %(tier)s", n=event.participants, tier=event.tier.title), "success")
     return redirect(url_for("events.show", event_id=event_id))

@@ -12,10 +12,10 @@ from wtforms import FieldList
 
 from models import Event, HumanTask, VerifierBody, db
 from models.accounting import ActivityLine, EmissionCategory, EmissionFactor, FactorStatus, ReductionMeasure
-from processes import accounting, duties
+from processes import accounting, bounds, duties
 from processes.accounting.factors import source_reference
 from webapp.formjson import flatten, form_data, json_safe, payload_formdata
-from webapp.tasks.forms import TASK_FORMS, ActivityLineForm, FormField, UploadIdField
+from webapp.tasks.forms import TASK_FORMS, ActivityLineForm, FormField, ReportReductionsForm, UploadIdField
 from webapp.tasks.returned import previous_plan
 
 BLANK_ROWS = 2  # extra empty rows on the page for lines still to be typed
@@ -29,7 +29,9 @@ def _factor_choices(locale_en: bool) -> list[tuple]:
     unchecked = _("not yet verified against its source")
     return [("", "—")] + [
         (f.key, f"{f.name_en if locale_en else f.name_zh} [{f.unit}]"
-                + (f" ({unchecked})" if f.status is FactorStatus.TO_VERIFY else ""), {"title": _factor_tooltip(f)})
+                + (f" ({unchecked})" if f.status is FactorStatus.TO_VERIFY else ""),
+         {"title": _factor_tooltip(f), "data-unit": f.unit, "data-category": f.category.value,
+          "data-kg": str(f.kgco2e_per_unit)})  # read by static/js/rows.js: the unit and the running total
         for f in rows
     ]
 
@@ -57,6 +59,17 @@ def _verifier_choices(event: Event) -> list[tuple]:
         else:
             choices.append((body.id, f"{label} — {_('conflict of interest')}: {conflict.reason}", {"disabled": True}))
     return choices
+
+
+def _set_factor_choices(form: FlaskForm) -> None:
+    """The current factor set's choices on every activity line of the form."""
+    factor_choices = None
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField) and isinstance(entry.form, ActivityLineForm):
+                    factor_choices = factor_choices or _factor_choices(getattr(form, "locale_en", False))
+                    entry.form.factor_key.choices = factor_choices
 
 
 def _lines(event: Event, stage: str) -> list[dict[str, Any]]:
@@ -118,21 +131,33 @@ def build_task_form(task: HumanTask, event: Event, *, formdata: MultiDict | None
     else:
         form = form_cls(formdata=formdata, meta=meta)
     if blank_rows:
-        fixed = {"boundary"} | ({"measures"} if task.name == "report_reductions" else set())
         for field in form:
-            if isinstance(field, FieldList) and field.short_name not in fixed:
+            if isinstance(field, FieldList) and field.short_name not in fixed_lists(form):
                 for _ in range(BLANK_ROWS):
                     field.append_entry()
-    factor_choices = None
-    for field in form:
-        if isinstance(field, FieldList):
-            for entry in field.entries:
-                if isinstance(entry, FormField) and isinstance(entry.form, ActivityLineForm):
-                    factor_choices = factor_choices or _factor_choices(locale_en)
-                    entry.form.factor_key.choices = factor_choices
+    form.locale_en = locale_en
+    _set_factor_choices(form)
     if hasattr(form, "verifier_body"):
         form.verifier_body.choices = _verifier_choices(event)
     return form
+
+
+def add_rows(form: FlaskForm, name: str, count: int = BLANK_ROWS) -> bool:
+    """Append `count` empty rows to the form's list `name` (the "more rows" button without script);
+    False when the form has no such growable list or it is full."""
+    field = getattr(form, name, None)
+    if not isinstance(field, FieldList) or name in fixed_lists(form):
+        return False
+    room = getattr(field, "max_rows", bounds.MAX_LINES) - len(field.entries)
+    for _row in range(max(min(count, room), 0)):
+        field.append_entry()
+    _set_factor_choices(form)
+    return room > 0
+
+
+def fixed_lists(form: FlaskForm) -> set[str]:
+    """Lists whose rows are given, not typed: the boundary's categories, the planned measures reported."""
+    return {"boundary"} | ({"measures"} if isinstance(form, ReportReductionsForm) else set())
 
 
 def form_template(task: HumanTask, event: Event) -> FlaskForm:
