@@ -106,6 +106,9 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
     ("tasks.show", "POST"): Entry(r(404, anon=L, staff=422)),  # empty decision refused
     ("tasks.claim", "POST"): Entry(r(404, anon=L, staff=302)),
     ("tasks.unclaim", "POST"): Entry(r(404, anon=L, staff=302)),
+    # The spreadsheet template of activity lines: only for a task with lines, seen by its holder (the
+    # review task has none: 404 for all; the organizer's 200 is in tests/web/test_task_forms.py).
+    ("tasks.lines_template", "GET"): Entry(r(404, anon=L)),
     # Only a lead of the task's department may reassign: the Commerce clerk is refused (403);
     # the EEB lead cannot see a Commerce task (404).
     ("tasks.reassign", "POST"): Entry(r(404, anon=L, staff=403),
