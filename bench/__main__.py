@@ -20,6 +20,7 @@ from flask import Flask
 
 from bench import inbox, lifecycle, scale
 from bench import migration as migration_bench
+from bench import registry as registry_bench
 from bench.report import Figure, kib, mean, median, ms, percentile, table
 
 RATIO_TARGET = 3.0
@@ -44,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="time the parts of each service completion (handler, load, engine, save, commit)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON to FILE")
     parser.add_argument("--keep-db", action="store_true", help="keep the temporary SQLite file and print its path")
+    parser.add_argument("--registry-rows", type=int, default=200_000,
+                        help="rows of the generated Verra export imported (200000; 0 skips it, issue #22)")
     scale.add_arguments(parser)  # issue #19
     return parser
 
@@ -160,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.inbox_events > 0:
                 figures += _inbox_figures(args)
             figures += [Figure(*row) for row in migration_bench.run(progress=_say)]  # issue #10
+            if args.registry_rows > 0:  # issue #22
+                figures += [Figure(*row) for row in registry_bench.run(args.registry_rows, progress=_say)]
             db.session.remove()
             db.engine.dispose()
     finally:

@@ -84,6 +84,10 @@ def read_date(value: str | None, column: str) -> date:
     if not raw:
         raise LineError(column, _l("no date"))
     head = raw.split("T")[0].split(" ")[0]
+    try:
+        return bounds.day(date.fromisoformat(head))  # the usual case, fast
+    except ValueError:
+        pass
     for pattern in _DATE_FORMATS:
         try:
             day = datetime.strptime(head, pattern).date()
@@ -215,12 +219,13 @@ class VerraTransactions(Adapter):
                 raise LineError("Quantity Issued", _l("%(q)s units, but the serial names %(n)d",
                                                       q=format(quantity, "f"), n=units.size))
             code = bounded(row[id_i], "ID", MAX_PROJECT_CODE)
-            vintage = read_year(row[vintage_i], "Vintage Start")
-            from_serial = serial_project(Registry.VERRA, serial)
+            project, vintage = project_key(Registry.VERRA, code), read_year(row[vintage_i], "Vintage Start")
+            if project is None or vintage is None:
+                from_serial = serial_project(Registry.VERRA, serial)
+                project, vintage = project or from_serial[0], vintage or from_serial[1]
             return Record(serial, units, quantity, read_date(row[date_i], "Retirement/Cancellation Date"),
-                          text(row[beneficiary_i]), text(row[reason_i]), text(row[details_i]), code,
-                          project_key(Registry.VERRA, code) or from_serial[0],
-                          bounded(row[name_i], "Name", MAX_PROJECT_NAME), vintage or from_serial[1])
+                          text(row[beneficiary_i]), text(row[reason_i]), text(row[details_i]), code, project,
+                          bounded(row[name_i], "Name", MAX_PROJECT_NAME), vintage)
 
         return read
 
@@ -254,12 +259,13 @@ class GoldStandardRetirements(Adapter):
                 raise LineError("Quantity", _l("%(q)s units, but the serial names %(n)d", q=format(quantity, "f"),
                                                n=units.size))
             code = bounded(row[gsid_i], "GSID", MAX_PROJECT_CODE)
-            from_serial = serial_project(Registry.GOLD_STANDARD, serial)
+            project, vintage = project_key(Registry.GOLD_STANDARD, code), read_year(row[vintage_i], "Vintage")
+            if project is None or vintage is None:
+                from_serial = serial_project(Registry.GOLD_STANDARD, serial)
+                project, vintage = project or from_serial[0], vintage or from_serial[1]
             return Record(serial or "", units, quantity, read_date(row[date_i], "Retirement Date"),
                           text(row[entity_i]), text(row[use_i]) if use_i is not None else None, text(row[note_i]),
-                          code, project_key(Registry.GOLD_STANDARD, code) or from_serial[0],
-                          bounded(row[name_i], "Project Name", MAX_PROJECT_NAME),
-                          read_year(row[vintage_i], "Vintage") or from_serial[1])
+                          code, project, bounded(row[name_i], "Project Name", MAX_PROJECT_NAME), vintage)
 
         return read
 

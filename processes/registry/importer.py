@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from models import User, db
 from models.db import utcnow
@@ -32,6 +32,7 @@ BATCH = 5_000  # rows per INSERT
 CHUNK = 1 << 20
 SNIFF = 64 * 1024
 CHANNELS = ("web", "api", "cli")
+RECORDS = RetirementRecord.__table__
 
 
 class ExportTooLarge(ServiceError):
@@ -144,7 +145,7 @@ def _rows(stream: IO[bytes], adapter: Adapter, registry: Registry, import_id: in
                 "project_code": record.project_code, "project_key": record.project_key,
                 "project_name": record.project_name, "vintage": record.vintage})
             if len(batch) >= BATCH:
-                db.session.execute(insert(RetirementRecord), batch)
+                db.session.execute(RECORDS.insert(), batch)  # Core executemany: one statement per batch
                 stored += len(batch)
                 batch = []
                 if progress is not None:
@@ -154,7 +155,7 @@ def _rows(stream: IO[bytes], adapter: Adapter, registry: Registry, import_id: in
         if rows == 0:
             raise Invalid(_l("The file has no data rows."), {"file": [_line(2, None, _l("no data rows"))]})
         if batch:
-            db.session.execute(insert(RetirementRecord), batch)
+            db.session.execute(RECORDS.insert(), batch)
             stored += len(batch)
         return rows, stored
     finally:

@@ -29,7 +29,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, event, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models import Event, User, db
 from models.db import utcnow
@@ -100,43 +100,103 @@ def names_event(record: RetirementRecord, names: Sequence[str]) -> bool:
     return any(name in text for name in names for text in folded)
 
 
+_LINE_READINGS = ((Cancellation.serial_prefix, Cancellation.serial_start, Cancellation.serial_end),
+                  (Cancellation.serial_alt_key, Cancellation.serial_alt_start, Cancellation.serial_alt_end))
+
+
 class Context:
-    """What one round of checks at a registry reads once: the active imports and the widest record."""
+    """What one round of checks at a registry reads: the active imports and the widest record, then for
+    a batch of lines at once their records and the other lines holding their units (a few joins per
+    batch, not queries per line)."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.import_ids = list(db.session.execute(select(RegistryImport.id).where(
             RegistryImport.unit_registry == registry, RegistryImport.status == ImportStatus.ACTIVE)).scalars())
-        span = (0, 0)
+        span = (0, None)
         if self.import_ids:
             span = db.session.execute(select(
                 func.max(RetirementRecord.last_unit - RetirementRecord.first_unit),
                 func.max(RetirementRecord.alt_last - RetirementRecord.alt_first)).where(
                 RetirementRecord.import_id.in_(self.import_ids))).one()
-        self.span, self.alt_span = span[0] or 0, span[1] or 0
+        self.span, self.alt_span = span[0] or 0, span[1]  # alt_span None: no record has a grouped reading
         self.names: dict[int, list[str]] = {}
+        self._records: dict[int, dict[int, RetirementRecord]] = {}
+        self._others: dict[int, int] = {}
+        self._covers: dict[tuple, bool] = {}
 
     def event_names(self, row: Cancellation) -> list[str]:
         if row.event_id not in self.names:
             self.names[row.event_id] = names_of(row.event)
         return self.names[row.event_id]
 
-    def records(self, units: list[Reading]) -> list[RetirementRecord]:
-        """Records of the active imports sharing a unit with the readings (either reading of a
-        record); the widest record bounds the index range scanned."""
-        stored = ((RetirementRecord.units_key, RetirementRecord.first_unit, RetirementRecord.last_unit, self.span),
-                  (RetirementRecord.alt_key, RetirementRecord.alt_first, RetirementRecord.alt_last, self.alt_span))
-        clauses = [and_(key_column == key, first_column <= last, first_column >= first - span, last_column >= first)
-                   for key, first, last in units for key_column, first_column, last_column, span in stored]
-        query = select(RetirementRecord).where(RetirementRecord.import_id.in_(self.import_ids),
-                                               RetirementRecord.unit_registry == self.registry, or_(*clauses))
-        return list(db.session.execute(query.order_by(RetirementRecord.id)).scalars())
+    def prepare(self, rows: Sequence[Cancellation]) -> None:
+        """Read the records and the other lines of these lines (those not read yet)."""
+        ids = [row.id for row in rows if row.id not in self._records]
+        if not ids:
+            return
+        for i in ids:
+            self._records[i] = {}
+        if self.import_ids:
+            self._read_records(ids)
+        self._read_others(ids)
+
+    def _read_records(self, ids: list[int]) -> None:
+        """Records of the active imports sharing a unit with the lines, in any reading of either; the
+        widest record bounds the index range each line scans."""
+        record = RetirementRecord
+        stored = [(record.units_key, record.first_unit, record.last_unit, self.span)]
+        if self.alt_span is not None:
+            stored.append((record.alt_key, record.alt_first, record.alt_last, self.alt_span))
+        for line_key, line_first, line_last in _LINE_READINGS:
+            for key, first, last, span in stored:
+                query = select(Cancellation.id, record).join(record, and_(
+                    record.unit_registry == self.registry, key == line_key, first <= line_last,
+                    first >= line_first - span, last >= line_first)).where(
+                    Cancellation.id.in_(ids), record.import_id.in_(self.import_ids))
+                for line_id, found in db.session.execute(query):
+                    self._records[line_id][found.id] = found
+
+    def _read_others(self, ids: list[int]) -> None:
+        """The first other active line sharing a unit with each line (the ledger refuses such lines; this
+        finds those recorded before a rule, or spelt past it). Keys name their namespace, so each line
+        is compared with the lines of the registries that share its key (the index leads with them)."""
+        other = aliased(Cancellation)
+        registries = (sorted(_sharing(self.registry), key=lambda r: r.value))
+        pairs = [(other.serial_prefix, other.serial_start, other.serial_end, True),
+                 (other.serial_alt_key, other.serial_alt_start, other.serial_alt_end, False)]
+        for line_key, line_first, line_last in _LINE_READINGS:
+            for key, first, last, primary in pairs:
+                on = and_(key == line_key, first <= line_last, last >= line_first, other.id != Cancellation.id)
+                if primary:
+                    on = and_(other.unit_registry.in_(registries), on)
+                query = (select(Cancellation.id, func.min(other.id)).join(other, on)
+                         .where(Cancellation.id.in_(ids), other.reverses_id.is_(None),
+                                other.id.not_in(_reversed_ids())).group_by(Cancellation.id))
+                for line_id, other_id in db.session.execute(query):
+                    self._others[line_id] = min(other_id, self._others.get(line_id, other_id))
+
+    def forget(self) -> None:
+        """Drop what was read for the lines checked so far (a recheck goes through them in batches)."""
+        self._records.clear()
+        self._others.clear()
+
+    def records(self, row: Cancellation) -> list[RetirementRecord]:
+        self.prepare([row])
+        return sorted(self._records[row.id].values(), key=lambda r: r.id)
+
+    def other_line(self, row: Cancellation) -> int | None:
+        self.prepare([row])
+        return self._others.get(row.id)
 
     def covers(self, row: Cancellation, units: list[Reading]) -> bool:
         """Whether the imports cover the line's project and vintage (its series when it names no project)."""
         project, vintage = serial_project(row.unit_registry, row.serial_from)
         project = project_key(row.unit_registry, row.project_code) or project
         vintage = row.vintage or vintage
+        memo = (project, vintage) if project is not None else tuple(k for k, _f, _l in units)
+        if memo in self._covers:
+            return self._covers[memo]
         query = select(RetirementRecord.id).where(RetirementRecord.import_id.in_(self.import_ids),
                                                   RetirementRecord.unit_registry == self.registry)
         if project is not None:
@@ -146,7 +206,8 @@ class Context:
         else:
             query = query.where(or_(RetirementRecord.units_key.in_([k for k, _f, _l in units]),
                                     RetirementRecord.alt_key.in_([k for k, _f, _l in units])))
-        return db.session.execute(query.limit(1)).first() is not None
+        self._covers[memo] = db.session.execute(query.limit(1)).first() is not None
+        return self._covers[memo]
 
 
 def _reversed_ids() -> Any:
@@ -157,12 +218,13 @@ def _active(query: Any) -> Any:
     return query.where(Cancellation.reverses_id.is_(None), Cancellation.id.not_in(_reversed_ids()))
 
 
-def _sharing(key: str) -> list[Registry]:
-    """The registries whose lines can have units under `key` (Verra and Gold Standard keys name their
-    registry; the Chinese registries and `other` share one namespace)."""
-    if key.startswith("verra|"):
+def _sharing(registry_or_key: Registry | str) -> list[Registry]:
+    """The registries whose lines can hold units of a registry or under a key (Verra and Gold Standard
+    keys name their registry; the Chinese registries and `other` share one namespace)."""
+    key = registry_or_key
+    if key is Registry.VERRA or (isinstance(key, str) and key.startswith("verra|")):
         return [Registry.VERRA]
-    if key.startswith("gs|"):
+    if key is Registry.GOLD_STANDARD or (isinstance(key, str) and key.startswith("gs|")):
         return [Registry.GOLD_STANDARD]
     return [r for r in Registry if r not in (Registry.VERRA, Registry.GOLD_STANDARD)]
 
@@ -174,13 +236,6 @@ def _lines_holding(units: list[Reading]) -> Any:
              Cancellation.serial_start <= last, Cancellation.serial_end >= first),
         and_(Cancellation.serial_alt_key == key, Cancellation.serial_alt_start <= last,
              Cancellation.serial_alt_end >= first))))
-
-
-def _other_line(row: Cancellation, units: list[Reading]) -> int | None:
-    """Another active ledger line holding a unit of this one (the ledger refuses such lines; this finds
-    those recorded before a rule, or spelt past it)."""
-    query = _active(select(Cancellation.id).where(Cancellation.id != row.id, _lines_holding(units)))
-    return db.session.execute(query.order_by(Cancellation.id).limit(1)).scalar()
 
 
 def _best(records: list[RetirementRecord], units: list[Reading]) -> RetirementRecord | None:
@@ -202,11 +257,11 @@ def _found(records: Iterable[RetirementRecord], units: list[Reading]) -> int:
 def check(row: Cancellation, context: Context) -> Outcome:
     """The registry status of one ledger line (see the module's docstring)."""
     units = readings(row)
-    other = _other_line(row, units)
+    other = context.other_line(row)
     if not context.import_ids:
         return Outcome(S.CONFLICT, reason="two_ledger_lines", other_cancellation_id=other) if other else Outcome(
             S.NO_DATA)
-    records = context.records(units)
+    records = context.records(row)
     names = context.event_names(row)
     foreign = [r for r in records if not names_event(r, names)]
     if foreign:
@@ -232,9 +287,12 @@ def _store(rows: Sequence[Cancellation], contexts: dict[Registry, Context], acto
         CancellationCheck.cancellation_id.in_([r.id for r in rows]))).scalars()}
     counts: dict[str, int] = {}
     now = utcnow()
+    for registry in {row.unit_registry for row in rows}:
+        if registry not in contexts:
+            contexts[registry] = Context(registry)
+        contexts[registry].prepare([row for row in rows if row.unit_registry is registry])
     for row in rows:
-        context = contexts.setdefault(row.unit_registry, Context(row.unit_registry))
-        outcome = check(row, context)
+        outcome = check(row, contexts[row.unit_registry])
         counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
         stored = existing.get(row.id)
         before = (_identity(stored.status, stored.reason, stored.record, stored.other_cancellation_id)
@@ -249,6 +307,8 @@ def _store(rows: Sequence[Cancellation], contexts: dict[Registry, Context], acto
         if outcome.status is S.CONFLICT and before != after:
             _announce(row, outcome, actor)
     db.session.flush()
+    for context in contexts.values():
+        context.forget()
     return counts
 
 

@@ -52,8 +52,9 @@ def statuses(cancellation_ids: Iterable[int]) -> dict[int, Shown]:
             shown[check.cancellation_id] = Shown(check.status, record, imported, check.reason, check.units_found)
         missing = [i for i in active if i not in shown]
         for row in db.session.execute(select(Cancellation).where(Cancellation.id.in_(missing))).scalars():
-            context = contexts.setdefault(row.unit_registry, matching.Context(row.unit_registry))
-            outcome = matching.check(row, context)
+            if row.unit_registry not in contexts:
+                contexts[row.unit_registry] = matching.Context(row.unit_registry)
+            outcome = matching.check(row, contexts[row.unit_registry])
             imported = db.session.get(RegistryImport, outcome.record.import_id) if outcome.record else None
             shown[row.id] = Shown(outcome.status, outcome.record, imported, outcome.reason, outcome.units_found)
     return shown
