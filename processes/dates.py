@@ -52,6 +52,8 @@ TASK_DUE_RULES: dict[str, tuple[str, int]] = {
     "account_emissions": ("ends", 60),
     "cancel_units": ("offset_due", 0),
     "cancel_remainder": ("offset_due", 0),
+    "review_correction": ("created", 10),
+    "correct_account": ("created", 14),
     "register_sink_project": ("sink_application_due", 0),
     "validate_sink_project": ("sink_validation_due", 0),
     "third_party_evaluation": ("created", 30),

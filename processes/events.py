@@ -242,6 +242,40 @@ def change_participants(actor: User, event: Event, participants: int, reason: st
     return event
 
 
+CORRECTION_TASKS = ("review_correction", "correct_account")
+
+
+def request_correction(actor: User, event: Event, reason: str, now: datetime | None = None) -> Event:
+    """The organizer asks to correct the submitted account (R-ACC-1); the diagram takes it to EEB.
+
+    Possible once the account is submitted and until the event is confirmed, one request at a time.
+    :raises Forbidden: not the event's organizer. :raises Invalid: no reason.
+    :raises Conflict: no account yet, the process ended, a correction is open, or the event is at a
+        step where the diagram takes no correction.
+    """
+    from processes import accounting
+    from processes.errors import Conflict
+
+    if actor.role != Role.ORGANIZER or actor.organization_id != event.organization_id:
+        raise Forbidden(_l("Only the event's organizer asks to correct its account."))
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if not reason or len(reason) > 2000:
+        raise Invalid(_l("Say what is wrong in the account (at most 2,000 characters)."),
+                      {"reason": [_l("Say what is wrong in the account (at most 2,000 characters).")]})
+    if event.status in FINAL_STATUSES:
+        raise Conflict(_l("The event's process has ended; its account can no longer change."))
+    if accounting.emissions_summary(event)["actual_tco2e"] is None:
+        raise Conflict(_l("The account has not been submitted yet: enter it in its task."))
+    if db.session.execute(select(HumanTask.id).where(
+            HumanTask.event_id == event.id, HumanTask.status == "open", HumanTask.name.in_(CORRECTION_TASKS))).first():
+        raise Conflict(_l("A correction of this account is already under way."))
+    audit.record(actor, "account.correction_requested", event=event, reason=reason, data={"requirement": "R-ACC-1"})
+    if not workflow.throw_signal(event, "correction_requested", actor, now or utcnow()):
+        db.session.rollback()
+        raise Conflict(_l("A correction can be asked while the event offsets or is being confirmed."))
+    return event
+
+
 def reassign_verifier(actor: User, event: Event, verifier_body_id: int, reason: str) -> Event:
     """EEB commissions another accredited body for the event, e.g. when an accreditation lapsed (R-TIER-1).
 

@@ -259,6 +259,30 @@ def sign_commitment(event: Event, task: HumanTask, actor: User, data: dict[str, 
     return {}
 
 
+# --------------------------------------------------------------------------- correction of the account
+def review_correction(event: Event, task: HumanTask, actor: User, data: dict[str, Any], now: datetime) -> dict:
+    """R-ACC-1, R-DEPT-EEB: EEB approves or refuses the organizer's request to correct the account."""
+    decision, comment = data.get("decision"), (data.get("comment") or "").strip()
+    if decision not in ("approve", "return"):
+        raise Invalid(_l("Choose approve or return."), {"decision": [_l("Choose approve or return.")]})
+    if decision == "return" and not comment:
+        raise Invalid(_l("Say why the correction is refused."), {"comment": [_l("A comment is required.")]})
+    _decide(event, task, actor, decision, comment)
+    audit.record(actor, "account.correction_approved" if decision == "approve" else "account.correction_refused",
+                 event=event, task=task.name, reason=comment or None, data={"requirement": "R-ACC-1"})
+    return {"correction_decision": decision}
+
+
+def correct_account(event: Event, task: HumanTask, actor: User, data: dict[str, Any], now: datetime) -> dict:
+    """R-ACC-1: the corrected account replaces the submitted one; both stay in the history (each save
+    is audited with its lines and totals) and every figure derived from it follows."""
+    before = accounting.emissions_summary(event)["actual_tco2e"]
+    account_emissions(event, task, actor, data, now)
+    audit.record(actor, "account.corrected", event=event, task=task.name,
+                 data={"from_tco2e": before, "to_tco2e": accounting.emissions_summary(event)["actual_tco2e"]})
+    return {}
+
+
 # --------------------------------------------------------------------------- overdue follow-up
 def follow_up_overdue(event: Event, task: HumanTask, actor: User, data: dict[str, Any], now: datetime) -> dict:
     """R-TIME-1/R-TIME-2: the supervising department records what it did about a missed deadline."""
@@ -278,6 +302,8 @@ HANDLERS = {
     "account_emissions": account_emissions,
     "cancel_units": cancel_units,
     "cancel_remainder": cancel_units,  # the same ledger rules; the diagram opens it for a shortfall
+    "review_correction": review_correction,
+    "correct_account": correct_account,
     "register_sink_project": register_sink_project,
     "validate_sink_project": validate_sink_project,
     "third_party_evaluation": third_party_evaluation,

@@ -57,6 +57,8 @@ STATUS_BY_TASK: list[tuple[str, EventStatus]] = [
     ("validate_sink_project", EventStatus.OFFSETTING),
     ("third_party_evaluation", EventStatus.CONFIRMING),
     ("sign_commitment", EventStatus.CONFIRMING),
+    ("review_correction", EventStatus.ACCOUNTING),  # a correction asked at confirmation holds it
+    ("correct_account", EventStatus.ACCOUNTING),
 ]
 END_STATUS = {
     "end_out_of_scope": EventStatus.OUT_OF_SCOPE,
@@ -646,6 +648,19 @@ def update_tier(event: Event, actor: User, now: datetime | None = None) -> None:
                          data={"signal": name, "tier": event.tier.value})
             break
     _save(instance, event, wf, actor, now)
+
+
+def throw_signal(event: Event, name: str, actor: User, now: datetime | None = None) -> bool:
+    """Throw the BPMN signal `name` at the event's process (e.g. `correction_requested`); whether
+    the diagram was waiting for it where the event stands. Audited when caught."""
+    now = now or utcnow()
+    instance = _locked_instance(event.id)
+    wf = _load(instance)
+    if not engine.signal(wf, name, _services(event, now)):
+        return False
+    audit.record(actor, "process.signalled", event=event, data={"signal": name})
+    _save(instance, event, wf, actor, now)
+    return True
 
 
 # --------------------------------------------------------------------------- process governance

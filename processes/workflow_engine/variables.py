@@ -15,6 +15,7 @@ CHOICES = {
     "funding_decision": DECISIONS,
     "sink_decision": DECISIONS,
     "conclusion": frozenset({"neutral", "not_neutral"}),
+    "correction_decision": DECISIONS,
 }
 FLAGS = frozenset({"fiscal_funding_requested", "uses_units", "uses_new_sink"})
 DEADLINES = ("event_end_at", "offset_deadline", "sink_application_deadline", "sink_validation_deadline")
@@ -27,6 +28,7 @@ TASK_OUTPUTS = {
     "review_funding": ("funding_decision",),
     "validate_sink_project": ("sink_decision",),
     "third_party_evaluation": ("conclusion",),
+    "review_correction": ("correction_decision",),
 }
 
 

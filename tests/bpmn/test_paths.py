@@ -37,6 +37,8 @@ LANES = {
     ("event_lifecycle", "follow_up_overdue"): "EEB",
     ("event_lifecycle", "third_party_evaluation"): "Verifier",
     ("event_lifecycle", "sign_commitment"): "Organizer",
+    ("account_correction", "review_correction"): "EEB",
+    ("account_correction", "correct_account"): "Organizer",
     ("sink_project", "register_sink_project"): "Organizer",
     ("sink_project", "validate_sink_project"): "NaturalResources",
     ("sink_project", "follow_up_overdue"): "NaturalResources",
@@ -735,3 +737,53 @@ def test_r_tier_x_a_change_before_confirmation_is_read_by_the_gateway_ahead(walk
     assert w.names() == {"cancel_units"}
     w.do("cancel_units")
     assert w.names() == {"third_party_evaluation"}
+
+
+
+# --- correction of a submitted account (R-ACC-1) ------------------------------------------------
+
+
+def test_r_acc_1_a_correction_while_offsetting_runs_beside_it(walk, services) -> None:
+    w = walk(tier="self_commitment")
+    w.approve_plan()
+    w.to_offsetting()
+    assert engine.signal(w.wf, "correction_requested", services.mapping)
+    assert w.names() == {"cancel_units", "review_correction"}
+    w.do("review_correction", correction_decision="approve")
+    assert w.names() == {"cancel_units", "correct_account"}
+    w.do("correct_account")
+    w.do("cancel_units")
+    assert w.names() == {"sign_commitment"}
+
+
+@pytest.mark.parametrize(("tier", "task"), [("self_commitment", "sign_commitment"),
+                                             ("third_party", "third_party_evaluation")])
+def test_r_acc_1_a_correction_at_confirmation_holds_it_and_offsets_again(walk, services, tier, task) -> None:
+    w = walk(tier=tier)
+    w.approve_plan()
+    w.to_offsetting()
+    w.do("cancel_units")
+    assert w.names() == {task}
+    assert engine.signal(w.wf, "correction_requested", services.mapping)
+    assert w.names() == {"review_correction"}  # nothing is signed or evaluated meanwhile
+    w.do("review_correction", correction_decision="approve")
+    w.do("correct_account")
+    assert w.names() == {"cancel_units"}  # offsetting checks the corrected account
+    w.do("cancel_units")
+    assert w.names() == {task}
+
+
+def test_r_acc_1_a_refused_correction_returns_to_confirmation(walk, services) -> None:
+    w = walk(tier="self_commitment")
+    w.approve_plan()
+    w.to_offsetting()
+    w.do("cancel_units")
+    assert engine.signal(w.wf, "correction_requested", services.mapping)
+    w.do("review_correction", correction_decision="return")
+    assert w.names() == {"sign_commitment"}
+
+
+def test_r_acc_1_no_correction_before_the_account(walk, services) -> None:
+    w = walk(tier="self_commitment")
+    w.approve_plan()
+    assert not engine.signal(w.wf, "correction_requested", services.mapping)

@@ -125,7 +125,7 @@ def test_a_frontier_variable_survives_the_move(v1, v2) -> None:
 def test_a_task_added_after_a_running_subprocess_is_met(v1, tmp_path: Path) -> None:
     """Spiff's migrate_workflow resets only ready and waiting tasks: the branch predicted after the
     running `offsetting` sub-process would skip the new task unless it is predicted again."""
-    for name in ("event_lifecycle.bpmn", "sink_project.bpmn"):
+    for name in ("event_lifecycle.bpmn", "sink_project.bpmn", "account_correction.bpmn"):
         shutil.copy(BPMN_DIR / name, tmp_path / name)
     path = tmp_path / "event_lifecycle.bpmn"
     xml = path.read_text(encoding="utf-8")

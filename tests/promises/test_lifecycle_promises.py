@@ -15,8 +15,9 @@ from models import AuditEntry, EventDeadline, HumanTask, VerifierBody, db
 from models.event import DeadlineKind, EventStatus
 from models.offsets import Cancellation
 from processes import events, sinks
-from processes.errors import Conflict, Invalid
+from processes.errors import Conflict, Forbidden, Invalid
 from tests.lifecycle import (
+    account_data,
     after_event,
     approve_all,
     cancellation,
@@ -409,5 +410,59 @@ def test_r_tier_1_a_verified_figure_far_from_the_account_is_explained():
                  now=after_event(event, 10))
     assert "comment" in err.value.fields
     complete(event, "third_party_evaluation", "verifier", evaluation(event) | {
-        "verified_tco2e": Decimal("1"), "comment": "场馆电表读数经核实仅为申报量的十分之一"}, now=after_event(event, 10))
+        "verified_tco2e": Decimal("1"), "comment": "场馆电表读数经核实仅为申报量的十分之一"},
+        now=after_event(event, 10))
     assert event.status is EventStatus.CONFIRMED
+
+
+# --- R-ACC-1: correcting a submitted account (issue #18) ---------------------------------------------
+
+
+def test_r_acc_1_a_typo_in_the_account_is_corrected_through_eeb_and_both_versions_stay():
+    event = register(300)
+    to_offsetting(event)  # 13.552 t accounted
+    with pytest.raises(Invalid):
+        events.request_correction(user("organizer"), event, "  ")
+    with pytest.raises(Forbidden):
+        events.request_correction(user("organizer2"), event, "我来改")
+    events.request_correction(user("organizer"), event, "电表读数多录了一个零", now=after_event(event, 3))
+    db.session.commit()
+    assert open_names(event) == {"cancel_units", "review_correction"}
+    with pytest.raises(Conflict):  # one correction at a time
+        events.request_correction(user("organizer"), event, "再改一次")
+    db.session.rollback()
+    complete(event, "review_correction", "eeb_rencheng", {"decision": "approve", "comment": None},
+             now=after_event(event, 4))
+    complete(event, "correct_account", "organizer", account_data("2000"), now=after_event(event, 5))
+    from processes import accounting
+    assert accounting.emissions_summary(event)["actual_tco2e"] == "1.355"
+    corrected = actions(event, "account.corrected")[0].detail
+    assert (corrected["from_tco2e"], corrected["to_tco2e"]) == ("13.552", "1.355")
+    assert len(actions(event, "accounting.account_saved")) == 2  # both versions in the history
+    complete(event, "cancel_units", "organizer", cancellation(event, quantity=2), now=after_event(event, 6))
+    assert open_names(event) == {"sign_commitment"}
+
+
+def test_r_acc_1_no_correction_before_the_account_or_after_confirmation():
+    event = register(300)
+    with pytest.raises(Conflict):
+        events.request_correction(user("organizer"), event, "太早了")
+    event = _to_commitment(300)
+    complete(event, "sign_commitment", "organizer", {"confirmation_method": "自我承诺", "truthful": True,
+                                                      "neutral_on": event.ends_on + timedelta(days=1)},
+             now=after_event(event, 5))
+    with pytest.raises(Conflict):
+        events.request_correction(user("organizer"), event, "已经确认了")
+
+
+def test_r_acc_1_a_refused_correction_at_the_commitment_leaves_the_account():
+    event = _to_commitment(300)
+    events.request_correction(user("organizer"), event, "想改", now=after_event(event, 4))
+    db.session.commit()
+    assert open_names(event) == {"review_correction"}  # the commitment waits
+    with pytest.raises(Invalid):
+        complete(event, "review_correction", "eeb_rencheng", {"decision": "return", "comment": ""})
+    db.session.rollback()
+    complete(event, "review_correction", "eeb_rencheng", {"decision": "return", "comment": "发票与读数一致"},
+             now=after_event(event, 5))
+    assert open_names(event) == {"sign_commitment"}

@@ -61,3 +61,13 @@ def test_r_tier_x_a_count_above_a_million_says_the_bounds(client, api_token):
                            json={"participants": 1_000_001, "reason": "x"}, headers=api_token("organizer"))
     assert response.status_code == 422
     assert "1,000,000" in " ".join(response.get_json()["fields"]["participants"])
+
+
+@pytest.mark.parametrize(("query", "status"), [("", 200), ("?set=1", 200), ("?set=999", 404), ("?set=abc", 404),
+                                                ("?set=" + "9" * 20, 404), ("?set=-1", 404)])
+def test_r_acc_1_the_factor_api_answers_the_set_asked_for(client, query, status):
+    client.get("/api/v1/emission-factors")  # the shipped set is loaded on first use
+    response = client.get("/api/v1/emission-factors" + query)
+    assert response.status_code == status
+    if status == 200:
+        assert response.get_json()["factor_set"] == 1

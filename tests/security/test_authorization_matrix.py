@@ -94,6 +94,9 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
                                       data={"body": "matrix"}),  # auditors change nothing
     ("events.change_participants", "POST"): Entry(r(403, anon=L, organizer=302, other_org=404),
                                                   data={"participants": "650", "reason": "matrix"}),
+    # R-ACC-1: only the event's organizer asks to correct its account (refused in words at this stage: 302)
+    ("events.request_correction", "POST"): Entry(r(403, anon=L, organizer=302, other_org=404),
+                                                 data={"reason": "matrix"}),
     # Only the Ecology and Environment Bureau replaces the commissioned body: Commerce staff 403.
     ("events.reassign_verifier", "POST"): Entry(r(403, anon=L, other_staff=404, lead=302),
                                                 data=lambda w: {"verifier_body": str(demo_body_id()),
@@ -198,6 +201,7 @@ MATRIX: dict[tuple[str, str] | tuple[str, str, str], Entry] = {
     ("api.complete_task", "POST"): Entry(r(404, anon=401, staff=422)),
     # R-TIER-X: only the event's organizer; the empty body is refused (422), another organisation sees 404
     ("api.change_participants", "POST"): Entry(r(403, anon=401, organizer=422, other_org=404)),
+    ("api.request_correction", "POST"): Entry(r(403, anon=401, organizer=422, other_org=404)),
     ("api.create_upload", "POST"): Entry(r(422, anon=401, auditor=403)),  # no file sent; auditors write nothing
     ("api.audit_verify", "GET"): Entry(r(403, anon=401, auditor=200, admin=200)),
     ("api.ledger", "GET"): Entry(r(200, anon=401, organizer=403, other_org=403, verifier=403)),

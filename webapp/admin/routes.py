@@ -23,7 +23,7 @@ from models import (
     VerifierBody,
     db,
 )
-from processes import accounts, migration, overrides, versions, workflow
+from processes import accounts, engine, migration, overrides, versions, workflow
 from processes.errors import ServiceError
 from processes.task_handlers import HANDLERS
 from webapp.admin.forms import CreateUserForm
@@ -178,7 +178,9 @@ def process_diff():  # noqa: ANN201
     side = "old" if request.args.get("side") == "old" else "new"
     shown = comparison.new if side == "new" else comparison.old
     files = sorted((shown.files or {}).keys())
-    file_name = request.args.get("file") if request.args.get("file") in files else (files[0] if files else None)
+    main = f"{engine.MAIN_PROCESS}.bpmn"  # the main diagram first; the called processes by name
+    default = main if main in files else (files[0] if files else None)
+    file_name = request.args.get("file") if request.args.get("file") in files else default
     return render_template("admin/process_diff.html", comparison=comparison, side=side, files=files,
                            file_name=file_name, shown=shown,
                            markers=comparison.markers(side, file_name) if file_name else {})

@@ -1,4 +1,5 @@
-"""API: a new participant count of an event (R-TIER-X), on the same service as the event page."""
+"""API: an event organizer's requests outside the task flow — a new participant count (R-TIER-X) and a
+correction of the submitted account (R-ACC-1) — on the same services as the event page."""
 
 from __future__ import annotations
 
@@ -42,5 +43,23 @@ def change_participants(event_id: int):  # noqa: ANN201
         raise Invalid(_l("Send a JSON object."), {"body": [_l("Send a JSON object.")]})
     participants, reason, body_id = _strict(body)
     events.change_participants(api_user(), event, participants, reason, body_id)
+    db.session.commit()
+    return event_json(event, api_user())
+
+
+@bp.post("/events/<int:event_id>/correction")
+@api_login_required(Role.ORGANIZER)
+def request_correction(event_id: int):  # noqa: ANN201
+    """R-ACC-1: ask to correct the submitted account, with `reason`; EEB decides in its inbox."""
+    event = events.get_event_for(api_user(), event_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Invalid(_l("Send a JSON object."), {"body": [_l("Send a JSON object.")]})
+    errors: dict[str, list] = {key: [_l("Unknown field.")] for key in sorted(set(body) - {"reason"})}
+    if not isinstance(body.get("reason"), str):
+        errors["reason"] = [_l("Say what is wrong in the account (at most 2,000 characters).")]
+    if errors:
+        raise Invalid(_l("Please correct the marked fields."), errors)
+    events.request_correction(api_user(), event, body["reason"])
     db.session.commit()
     return event_json(event, api_user())

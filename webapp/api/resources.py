@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 
 from models import Role, VerifierBody, db
 from processes import accounting, sinks
+from processes.accounting.factors import factor_set_numbered
+from processes.errors import NotFound
 from processes.registry import report as registry_report
 from webapp.api import bp
 from webapp.api.auth import api_login_required, api_user
@@ -45,9 +48,16 @@ def verifier_bodies():  # noqa: ANN201
 
 @bp.get("/emission-factors")
 def emission_factors():  # noqa: ANN201
-    """The factor set in force, for anyone (no login): every value with its status and source (R-ACC-1)."""
-    factor_set = accounting.current_factor_set()
-    db.session.commit()  # the default set may have been loaded just now
+    """The factor set in force, or version `?set=N` (404 if there is none), for anyone (no login):
+    every value with its status and source (R-ACC-1)."""
+    number = request.args.get("set")
+    if number is None:
+        factor_set = accounting.current_factor_set()
+        db.session.commit()  # the default set may have been loaded just now
+    else:
+        factor_set = factor_set_numbered(int(number)) if number.isdecimal() and len(number) < 10 else None
+        if factor_set is None:
+            raise NotFound(_l("No factor set has this number."))
     return {"factor_set": factor_set.number, "sha256": factor_set.sha256,
             "imported_at": factor_set.imported_at.isoformat(),
             "items": [accounting.factor_json(f) for f in accounting.factors(factor_set)]}

@@ -14,7 +14,7 @@ from models.event import EventStatus
 from models.offsets import OffsetPlanLine
 from models.uploads import Upload
 from processes import accounting, events, next_steps, offsets, uploads, workflow
-from processes.errors import Invalid
+from processes.errors import Conflict, Invalid
 from webapp.authz import roles_required
 from webapp.events.forms import EventForm
 from webapp.formjson import form_data
@@ -173,6 +173,22 @@ def change_participants(event_id: int):  # noqa: ANN201
         return _show_page(event, {"values": request.form, "errors": errors}), 422
     db.session.commit()
     flash(_("The participant count is now %(n)d: %(tier)s", n=event.participants, tier=event.tier.title), "success")
+    return redirect(url_for("events.show", event_id=event_id))
+
+
+@bp.post("/<int:event_id>/correction")
+@roles_required(Role.ORGANIZER)
+def request_correction(event_id: int):  # noqa: ANN201
+    """R-ACC-1: the organizer asks to correct the submitted account; EEB decides."""
+    event = events.get_event_for(current_user, event_id)
+    try:
+        events.request_correction(current_user, event, request.form.get("reason", ""))
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        flash("; ".join(str(m) for messages in exc.fields.values() for m in messages) or str(exc.message), "error")
+        return redirect(url_for("events.show", event_id=event_id))
+    db.session.commit()
+    flash(_("Your request to correct the account was sent to the Ecology and Environment Bureau."), "success")
     return redirect(url_for("events.show", event_id=event_id))
 
 

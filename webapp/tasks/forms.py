@@ -229,4 +229,6 @@ TASK_FORMS: dict[str, type[FlaskForm]] = {
     "sign_commitment": CommitmentForm,
     "follow_up_overdue": FollowUpForm,
     "cancel_remainder": CancelUnitsForm,
+    "review_correction": ReviewForm,
+    "correct_account": AccountEmissionsForm,
 }

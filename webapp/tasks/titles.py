@@ -16,6 +16,8 @@ TASK_TITLES = {
     "account_emissions": _l("Account the actual emissions"),
     "cancel_units": _l("Cancel offset units"),
     "cancel_remainder": _l("Cancel units for the shortfall"),
+    "review_correction": _l("Review the request to correct the account"),
+    "correct_account": _l("Correct the account"),
     "register_sink_project": _l("Register the new sink project"),
     "validate_sink_project": _l("Validate the sink project"),
     "third_party_evaluation": _l("Third-party evaluation"),
@@ -92,6 +94,10 @@ DECISION_TITLES = {
 # services record has a title here.
 ACTION_TITLES = {
     "account.activated": _l("account activated"),
+    "account.corrected": _l("emissions account corrected"),
+    "account.correction_approved": _l("correction of the account approved"),
+    "account.correction_refused": _l("correction of the account refused"),
+    "account.correction_requested": _l("correction of the account requested"),
     "account.created": _l("account created"),
     "account.deactivated": _l("account deactivated"),
     "account.locked": _l("account locked after failed sign-ins"),
