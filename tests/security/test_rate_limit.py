@@ -222,3 +222,34 @@ def test_password_change_guesses_count_with_sign_in_failures_of_the_name(user_li
     assert statuses == [200] * USER_LIMIT + [429]
     stranger = user_limited_app.test_client()  # the name's wrong passwords are used up for sign-in too
     assert _wrong_login(stranger, _login_token(stranger), "192.0.2.52") == 429
+
+
+def test_an_owner_s_own_browser_signs_in_while_others_flood_the_name(user_limited_app):  # noqa: ANN001
+    """Wrong passwords for a name sent from elsewhere (to lock its owner out) use up the name's limit
+    for unknown browsers only: a browser the owner signed in with before still gets in (issue #17)."""
+    owner = user_limited_app.test_client()
+    token = _login_token(owner)
+    first = owner.post("/login", data={"csrf_token": token, "username": "organizer", "password": "demo12345"},
+                       environ_base={"REMOTE_ADDR": "192.0.2.120"})
+    assert first.status_code == 302 and owner.get_cookie("tz_device") is not None
+    owner.delete_cookie("session")
+
+    attacker = user_limited_app.test_client()
+    attack_token = _login_token(attacker)
+    statuses = [_wrong_login(attacker, attack_token, "198.51.100.7") for _ in range(USER_LIMIT + 3)]
+    assert statuses[-1] == 429
+
+    token = _login_token(owner)
+    again = owner.post("/login", data={"csrf_token": token, "username": "organizer", "password": "demo12345"},
+                       environ_base={"REMOTE_ADDR": "192.0.2.121"})
+    assert again.status_code == 302  # the owner's browser is not locked out
+    stranger = user_limited_app.test_client()
+    stranger_token = _login_token(stranger)
+    blocked = stranger.post("/login", data={"csrf_token": stranger_token, "username": "organizer",
+                                            "password": "demo12345"}, environ_base={"REMOTE_ADDR": "192.0.2.122"})
+    assert blocked.status_code == 429  # an unknown browser waits out the flood (documented)
+    forged = user_limited_app.test_client()
+    forged.set_cookie("tz_device", "forged-value")
+    forged_token = _login_token(forged)
+    assert forged.post("/login", data={"csrf_token": forged_token, "username": "organizer", "password": "x"},
+                       environ_base={"REMOTE_ADDR": "192.0.2.123"}).status_code == 429

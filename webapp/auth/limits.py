@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from processes.accounts import Throttle
 
@@ -40,6 +41,42 @@ def typed_username() -> str:
 def own_username() -> str:
     """The signed-in user's name (the password-change form), counted with sign-ins of that name."""
     return "user:" + (current_user.username.casefold() if current_user.is_authenticated else "")
+
+
+DEVICE_COOKIE = "tz_device"
+DEVICE_DAYS = 180
+_DEVICE_SALT = "known-device"
+
+
+def _device_names() -> list[str]:
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return []
+    try:
+        names = URLSafeTimedSerializer(current_app.secret_key, salt=_DEVICE_SALT).loads(
+            raw, max_age=DEVICE_DAYS * 86400)
+    except BadSignature:
+        return []
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def known_device() -> bool:
+    """Whether this browser signed in before as the username it now types (a signed cookie).
+
+    Such a sign-in skips the per-username limit: wrong passwords sent for a name from elsewhere (to
+    lock its owner out) never stop its owner's own browsers; the per-address limit and the
+    per-(username, address) lock still apply (issue #17, OWASP's device cookies).
+    """
+    return typed_username() in _device_names()
+
+
+def remember_device(response: Response, username: str) -> Response:
+    """After a successful sign-in: remember this browser for `username` (at most 5 names kept)."""
+    names = [n for n in _device_names() if n != "user:" + username.casefold()][-4:] + ["user:" + username.casefold()]
+    value = URLSafeTimedSerializer(current_app.secret_key, salt=_DEVICE_SALT).dumps(names)
+    response.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
 
 
 def failed_unless(*success: int):  # noqa: ANN201

@@ -22,7 +22,7 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(limits.address_limit, methods=["POST"])
 @limiter.shared_limit(limits.username_limit, limits.USERNAME_SCOPE, key_func=limits.typed_username,
-                      methods=["POST"], deduct_when=limits.failed_unless(302))
+                      methods=["POST"], deduct_when=limits.failed_unless(302), exempt_when=limits.known_device)
 def login():  # noqa: ANN201
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -37,7 +37,8 @@ def login():  # noqa: ANN201
             sign_in(user)
             audit.record(user, "account.signed_in")
             db.session.commit()
-            return redirect(safe_next(request.args.get("next"), landing_url(user)))
+            return limits.remember_device(redirect(safe_next(request.args.get("next"), landing_url(user))),
+                                          user.username)
     return render_template("auth/login.html", form=form)
 
 
