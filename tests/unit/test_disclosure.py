@@ -104,6 +104,7 @@ def test_disclosed_event_shows_plan_statement_cancellations_and_commitment_R_DIS
         "project_name": "泗水林业碳汇", "project_code": None, "vintage": 2025, "serial_from": "SDPH-2026-000001",
         "serial_to": "SDPH-2026-000014", "quantity_tco2e": "14.000",
         "cancelled_on": (event.ends_on + timedelta(days=1)).isoformat(), "evidence_sha256": "a" * 64,
+        "registry_status": "no_data", "registry_record": None,  # no registry data imported (issue #22)
     }
     commitment = db.session.execute(select(Commitment)).scalar_one()
     confirmation = statement["confirmation"]
