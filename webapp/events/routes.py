@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -98,6 +98,7 @@ def _show_page(event: Event, participants_form: dict | None = None) -> str:
         offset_plan=db.session.execute(select(OffsetPlanLine).where(OffsetPlanLine.event_id == event.id)
                                        .order_by(OffsetPlanLine.id)).scalars().all(),
         cancellations=cancellations, participants_form=participants_form or {"values": {}, "errors": {}},
+        comment_draft=session.pop("comment_draft", ""),  # a comment refused (e.g. storage full) comes back
     )
 
 
@@ -130,6 +131,7 @@ def comment(event_id: int):  # noqa: ANN201
         except Invalid as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
+            session["comment_draft"] = body[:5000]  # what was typed is kept (issue #17, storage faults)
             return redirect(url_for("events.show", event_id=event.id))
     events.add_comment(current_user, event, body, task_id=task_id, upload=upload)
     db.session.commit()
