@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from models import ApiToken, User, db
+from models import ApiToken, Event, User, db
 from models.notifications import NotificationKind
 from models.workflow import ProcessVersion
 from processes import accounts, notifications, policies, uploads
@@ -54,16 +54,24 @@ class World:
 def build_world(upload_dir: str) -> World:
     event = register(600)
     complete(event, "prepare_plan", "organizer", plan_data())
+    return world_around(event, event, upload_dir)
+
+
+def world_around(shown: Event, reviewed: Event, upload_dir: str, *, names: tuple[str, str, str] = (
+        "evidence.pdf", "policy.pdf", "安全测试文件")) -> World:
+    """The World of `shown` (its pages, an upload to it, a notification about it) and of `reviewed`
+    (whose plan reviews are open), with a published policy document and the newest diagram version.
+    `names`: the upload's and the policy file's names and the policy's title."""
     organizer, eeb = user_named("organizer"), user_named("eeb")
-    upload = uploads.store(PDF, "evidence.pdf", organizer, upload_dir, max_bytes=2**20, event=event)
-    notification = notifications.notify([organizer], NotificationKind.PLAN_PUBLISHED, event=event, params={})[0]
+    upload = uploads.store(PDF, names[0], organizer, upload_dir, max_bytes=2**20, event=shown)
+    notification = notifications.notify([organizer], NotificationKind.PLAN_PUBLISHED, event=shown, params={})[0]
     policies.seed_policies()
-    policy_file = uploads.store(PDF, "policy.pdf", eeb, upload_dir, max_bytes=2**20)
-    policy = policies.save_policy(eeb, {"title_zh": "安全测试文件", "issuer": "济宁市生态环境局"}, None, policy_file)
+    policy_file = uploads.store(PDF, names[1], eeb, upload_dir, max_bytes=2**20)
+    policy = policies.save_policy(eeb, {"title_zh": names[2], "issuer": "济宁市生态环境局"}, None, policy_file)
     version = db.session.execute(select(ProcessVersion).order_by(ProcessVersion.number.desc())).scalars().first()
     db.session.commit()
-    return World(event_id=event.id, task_id=open_task(event, "review_plan_sector").id,
-                 eeb_task_id=open_task(event, "review_plan_eeb").id, upload_id=upload.id,
+    return World(event_id=shown.id, task_id=open_task(reviewed, "review_plan_sector").id,
+                 eeb_task_id=open_task(reviewed, "review_plan_eeb").id, upload_id=upload.id,
                  notification_id=notification.id, policy_id=policy.id, version_number=version.number,
                  version_file=sorted(version.files)[0])
 
