@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import Event, db
-from processes import workflow
+from processes import events, workflow
 from tests.lifecycle import (
     after_event,
     cancellation,
@@ -23,6 +23,7 @@ from tests.lifecycle import (
     register,
     to_offsetting,
     upload_for,
+    user,
 )
 from webapp.tasks.forms import TASK_FORMS
 
@@ -94,6 +95,12 @@ def _open(name: str) -> tuple[int, str]:
         elif name == "follow_up_overdue":
             workflow.tick(after_event(event, 200))
             db.session.commit()
+        elif name in ("review_correction", "correct_account"):  # R-ACC-1: the organizer asked to correct
+            events.request_correction(user("organizer"), event, "电表读数有误", now=after_event(event, 3))
+            db.session.commit()
+            if name == "correct_account":
+                complete(event, "review_correction", "eeb_rencheng", {"decision": "approve"},
+                         now=after_event(event, 4))
     task = open_task(db.session.get(Event, event.id), name)
     return task.id, LANE_USERS[task.lane]
 

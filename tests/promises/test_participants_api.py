@@ -71,3 +71,21 @@ def test_r_acc_1_the_factor_api_answers_the_set_asked_for(client, query, status)
     assert response.status_code == status
     if status == 200:
         assert response.get_json()["factor_set"] == 1
+
+
+@pytest.mark.parametrize(("url", "field"), [
+    ("/api/v1/events?year=x", "year"), ("/api/v1/events?year=1e9", "year"), ("/api/v1/events?year=9999", "year"),
+    ("/api/v1/events?status=nope", "status"), ("/api/v1/events?per_page=-1", "per_page"),
+    ("/api/v1/events?page=0", "page"), ("/api/v1/events?colour=red", "colour"),
+    ("/api/v1/tasks?status=nope", "status"), ("/api/v1/tasks?page=abc", "page"),
+])
+def test_bad_query_parameters_are_named_not_ignored(client, api_token, url, field):
+    response = client.get(url, headers=api_token())
+    assert response.status_code == 422 and field in response.get_json()["fields"]
+
+
+def test_good_query_parameters_still_filter(client, api_token):
+    register(300)
+    assert client.get("/api/v1/events?tier=self_commitment&per_page=10&page=1",
+                      headers=api_token()).get_json()["total"] == 1
+    assert client.get("/api/v1/events?tier=third_party", headers=api_token()).get_json()["total"] == 0

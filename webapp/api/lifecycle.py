@@ -11,10 +11,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from models import AuditEntry, Event, EventDeadline, HumanTask, Role, db
+from models.event import EventStatus, Sector, Tier
 from processes import accounting, audit, bounds, events, offsets, uploads, workflow
 from processes.errors import Invalid, ServiceError
 from processes.task_handlers import HANDLERS
-from webapp.api import bp
+from webapp.api import bp, query
 from webapp.api.auth import api_login_required, api_user
 from webapp.events.forms import EventForm
 from webapp.formjson import errors_to_fields, form_data, payload_formdata, read_json, schema
@@ -121,18 +122,17 @@ def create_event():  # noqa: ANN201
 @bp.get("/events")
 @api_login_required()
 def list_events():  # noqa: ANN201
-    query = events.visible_events_query(api_user()).order_by(Event.id)
+    args = query.params({"status": query.one_of(EventStatus), "tier": query.one_of(Tier),
+                         "sector": query.one_of(Sector), "year": query.whole(2000, 2099),
+                         "page": query.whole(1, 10**6), "per_page": query.whole(1, 200)})
+    listing_query = events.visible_events_query(api_user()).order_by(Event.id)
     for name in ("status", "tier", "sector"):
-        value = request.args.get(name)
-        if value:
-            query = query.where(getattr(Event, name) == value)
-    year = request.args.get("year", type=int)
-    if year is not None and not 1 <= year <= 9999:  # date() refuses others: a 500 before this check
-        raise Invalid("No such year.", {"year": ["A year from 1 to 9999."]})
-    if year:
-        query = query.where(Event.starts_on >= date(year, 1, 1), Event.starts_on <= date(year, 12, 31))
-    page = max(request.args.get("page", 1, type=int), 1)
-    listing = db.paginate(query, page=page, per_page=min(request.args.get("per_page", 50, type=int), 200),
+        if name in args:
+            listing_query = listing_query.where(getattr(Event, name) == args[name])
+    if "year" in args:
+        year = args["year"]
+        listing_query = listing_query.where(Event.starts_on >= date(year, 1, 1), Event.starts_on <= date(year, 12, 31))
+    listing = db.paginate(listing_query, page=args.get("page", 1), per_page=args.get("per_page", 50),
                           error_out=False)
     return {"items": [{"id": e.id, "name": e.name, "tier": e.tier.value, "status": e.status.value,
                        "starts_on": e.starts_on.isoformat(), "county": e.county, "sector": e.sector.value}
@@ -169,8 +169,8 @@ def audit_verify():  # noqa: ANN201
 @bp.get("/tasks")
 @api_login_required()
 def list_tasks():  # noqa: ANN201
-    page = max(request.args.get("page", 1, type=int), 1)
-    listing = db.paginate(workflow.inbox_query(api_user()), page=page, per_page=50, error_out=False)
+    args = query.params({"page": query.whole(1, 10**6)})
+    listing = db.paginate(workflow.inbox_query(api_user()), page=args.get("page", 1), per_page=50, error_out=False)
     return {"items": [task_json(t, api_user()) for t in listing.items], "page": listing.page,
             "pages": listing.pages, "total": listing.total}
 
