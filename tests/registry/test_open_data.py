@@ -112,3 +112,8 @@ def test_r_plat_1_open_data_of_an_empty_platform(client):
     assert ElementTree.fromstring(client.get("/public/data/feed.atom").data).findall(f"{ATOM}entry") == []
     assert client.get("/public/data/catalog.jsonld").status_code == 200
     assert client.get("/public/data/other.csv").status_code == 404
+
+
+def test_r_plat_1_downloads_name_their_charset_once(client, published):  # noqa: ANN001
+    response = client.get("/public/data/events.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

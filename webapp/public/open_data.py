@@ -60,7 +60,7 @@ def open_data_index():  # noqa: ANN201
 def open_data_csv(dataset: str):  # noqa: ANN201
     """Every public event, or every disclosed cancellation, as CSV (UTF-8)."""
     rows, columns = DATASETS[dataset]
-    return _download(open_data.csv_lines(rows(), columns), f"{dataset}.csv", "text/csv; charset=utf-8")
+    return _download(open_data.csv_lines(rows(), columns), f"{dataset}.csv", "text/csv")  # werkzeug adds the charset
 
 
 @bp.route("/data/<any(events, cancellations):dataset>.json")
