@@ -241,7 +241,8 @@ def test_event_page_marks_overrides_and_admin_page_applies_them(client, auth, de
     db.session.refresh(task)
     assert task.draft == {"comment": "fixed"}
     show = client.get(f"/events/{other.id}").get_data(as_text=True)
-    assert 'id="override-badge"' in show and "override.reassigned" in show and "override.data_corrected" in show
+    assert 'id="override-badge"' in show  # the actions in words (codes only in the auditors' trail)
+    assert _title("override.reassigned") in show and _title("override.data_corrected") in show
     assert "typo" in show
     auth.logout()
 
@@ -267,4 +268,14 @@ def test_overrides_are_listed_in_the_compliance_report(client, auth, demo):
     db.session.commit()
     auth.login("auditor")
     html = client.get("/dashboard/compliance").get_data(as_text=True)
-    assert "override.reassigned" in html and "分局人手不足" in html
+    assert _title("override.reassigned") in html and "分局人手不足" in html
+
+
+def _title(action: str) -> str:
+    """What a page shows for an audited action: its Chinese title (the pages' default language)."""
+    from flask_babel import force_locale
+
+    from webapp.tasks.titles import ACTION_TITLES
+
+    with force_locale("zh_Hans_CN"):
+        return str(ACTION_TITLES[action])

@@ -363,7 +363,8 @@ class Data:
             for column in table.columns:
                 if (isinstance(column.type, String | Text | JSON) and not column.name.endswith("_zh")
                         and (table.name, column.name) != ("human_task", "title")):
-                    for value in db.session.execute(select(column).distinct()).scalars():
+                    query = select(column) if isinstance(column.type, JSON) else select(column).distinct()
+                    for value in db.session.execute(query).scalars():  # PostgreSQL's json has no equality
                         collect(value)
         return cls(set(db.session.execute(select(User.username)).scalars()),
                    sorted(english, key=len, reverse=True), sorted(chinese, key=len, reverse=True))
