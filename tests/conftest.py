@@ -4,6 +4,7 @@ every table emptied after each test, demo data on demand, and an `auth` helper."
 from __future__ import annotations
 
 import contextvars
+import os
 import re
 from collections.abc import Iterator
 
@@ -145,3 +146,36 @@ def make_event(demo):  # noqa: ANN001,ANN201
         return event
 
     return _make
+
+
+# The databases a concurrency test runs on: a SQLite file (several connections, the embedded
+# default) always, and PostgreSQL when the suite runs there (CI's second pass).
+CONCURRENT_DATABASES = ["sqlite_file"] + (["postgresql"] if os.environ.get("DATABASE_URL", "").startswith(
+    "postgresql") else [])
+
+
+@pytest.fixture()
+def file_sqlite_app(tmp_path) -> Iterator[Flask]:  # noqa: ANN001
+    """An app on its own SQLite file with the demo data: each thread gets its own connection, as with
+    several workers."""
+
+    class FileConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'concurrent.sqlite'}"
+
+    app = create_app(FileConfig)
+    with app.app_context():  # the session's app context is active; this one must be current
+        db.create_all()
+        load_demo_data()
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(params=CONCURRENT_DATABASES)
+def concurrent_app(request: pytest.FixtureRequest) -> Flask:
+    """An app whose threads write at the same moment through their own connections."""
+    if request.param == "sqlite_file":
+        return request.getfixturevalue("file_sqlite_app")
+    request.getfixturevalue("demo")
+    return request.getfixturevalue("app")

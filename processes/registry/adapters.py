@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -166,8 +167,8 @@ def nobody(value: str | None) -> bool:
 
 
 # --------------------------------------------------------------------------- adapters
-class Adapter:
-    """An export layout: the columns it needs, how a row becomes a Record."""
+class Adapter(ABC):
+    """An export layout: the columns it needs, how a row becomes a Record (each layout says how in `bind`)."""
 
     name: str = ""
     registry: Registry = Registry.OTHER
@@ -181,8 +182,9 @@ class Adapter:
     def recognises(self, header: list[str]) -> bool:
         return bool(self.signature) and self.signature <= {h.strip() for h in header}
 
+    @abstractmethod
     def bind(self, header: list[str]) -> Reader:
-        raise NotImplementedError
+        """The reader of rows under this header (checked with `missing` first)."""
 
     def mapping_json(self) -> dict[str, str] | None:
         """The column names chosen by the importer (generic CSV), kept with the import."""

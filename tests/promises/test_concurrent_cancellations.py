@@ -4,57 +4,25 @@ on a file SQLite database (several connections) and, when the suite runs there, 
 
 from __future__ import annotations
 
-import os
 import secrets
 import threading
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from config import TestConfig
 from models import AuditEntry, Event, Organization, User, db
 from models.event import EventKind, Sector, Tier
 from models.offsets import Cancellation
 from models.org import OrganizerType
 from models.uploads import Upload
 from processes import audit
-from processes.demo import load_demo_data
 from processes.errors import Conflict
 from processes.offsets import record_cancellations
 
 WRITERS = 6
 TODAY = date.today()
-
-
-@pytest.fixture()
-def file_sqlite_app(tmp_path) -> Iterator[Flask]:  # noqa: ANN001
-    from webapp import create_app
-
-    class FileConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-
-    app = create_app(FileConfig)
-    with app.app_context():
-        db.create_all()
-        load_demo_data()
-        db.session.commit()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture(params=["sqlite_file", "postgresql"])
-def concurrent_app(request: pytest.FixtureRequest) -> Flask:
-    if request.param == "sqlite_file":
-        return request.getfixturevalue("file_sqlite_app")
-    if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
-        pytest.skip("the suite runs on SQLite; CI runs it again on PostgreSQL")
-    request.getfixturevalue("demo")
-    return request.getfixturevalue("app")
 
 
 def _events(n: int) -> list[tuple[int, int, int]]:

@@ -4,45 +4,16 @@ connections, the production default) and, when the suite runs there, on PostgreS
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from collections.abc import Iterator
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from config import TestConfig
 from models import AuditEntry, db
 from processes import audit
 
 WRITERS = 8
-
-
-@pytest.fixture()
-def file_sqlite_app(tmp_path) -> Iterator[Flask]:  # noqa: ANN001
-    """An app on its own SQLite file: each thread gets its own connection, as with several workers."""
-    from webapp import create_app
-
-    class FileConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'chain.sqlite'}"
-
-    app = create_app(FileConfig)
-    with app.app_context():  # the session's app context is active; this one must be current
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture(params=["sqlite_file", "postgresql"])
-def concurrent_app(request: pytest.FixtureRequest) -> Flask:
-    if request.param == "sqlite_file":
-        return request.getfixturevalue("file_sqlite_app")
-    if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
-        pytest.skip("the suite runs on SQLite; CI runs it again on PostgreSQL")
-    return request.getfixturevalue("app")
 
 
 def _append_in_own_session(app: Flask, barrier: threading.Barrier, n: int, outcomes: list) -> None:
